@@ -1,0 +1,51 @@
+# intermw — see README.md.
+GO        ?= go
+GOFLAGS   ?=
+DATA      ?= ./data
+LISTEN    ?= 127.0.0.1:8080
+PKGS      ?= ./...
+FUZZTIME  ?= 3m
+
+.PHONY: all build run test test-deps bench bench-all fuzz lint conformance clean
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS) -o bin/intermw ./cmd/intermw
+
+## run: start the hub all-in-one on embedded defaults.
+run:
+	$(GO) run $(GOFLAGS) ./cmd/intermw serve --listen $(LISTEN) --data $(DATA)
+
+## test-deps: install what the tests need (the npm SPARQL server used by the remote-store suite).
+test-deps:
+	@if [ -f test/sparqlserver/package.json ]; then \
+		cd test/sparqlserver && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+## test: lint, then every test. Tests start RabbitMQ, Mosquitto and NATS when they are down.
+test: test-deps lint
+	$(GO) test $(GOFLAGS) -count=1 -timeout 20m $(PKGS)
+
+## bench: the benchmarks quoted in docs/benchmarks.md.
+bench:
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem ./messages/ ./broker/...
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem -benchtime 1x ./services/triplestore/...
+
+## fuzz: run each fuzz target for FUZZTIME.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./messages/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./services/triplestore/engine/sparql/
+
+## conformance: the W3C SPARQL 1.0/1.1 suites against the embedded engine.
+conformance:
+	$(GO) test -count=1 -run 'W3C' -v ./services/triplestore/w3c/ 2>&1 | tail -n 40
+
+## lint: gofmt and go vet.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin
