@@ -7,6 +7,7 @@
 // xsd:string and a language-tagged literal carries rdf:langString with a
 // lower-cased tag, as RDF 1.1 defines them.
 //
-// The package also reads and writes N-Triples and N-Quads and decides whether two
-// graphs or datasets are isomorphic, treating blank nodes as existential.
+// The package also reads N-Triples, N-Quads, Turtle and RDF/XML, writes
+// N-Triples and N-Quads, resolves relative IRIs (RFC 3986) and decides whether
+// two graphs or datasets are isomorphic, treating blank nodes as existential.
 package rdf
