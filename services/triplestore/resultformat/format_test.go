@@ -28,8 +28,8 @@ func TestJSONAndXMLRoundTrip(t *testing.T) {
 		f    Format
 		read func(*bytes.Buffer) (*triplestore.Result, error)
 	}{
-		{"SPARQL JSON round-trips every kind of term", JSON, func(b *bytes.Buffer) (*triplestore.Result, error) { return ReadJSON(b) }},
-		{"SPARQL XML round-trips every kind of term", XML, func(b *bytes.Buffer) (*triplestore.Result, error) { return ReadXML(b) }},
+		{"SPARQL JSON round-trips every kind of term", JSON, func(b *bytes.Buffer) (*triplestore.Result, error) { return triplestore.DecodeJSONResults(b) }},
+		{"SPARQL XML round-trips every kind of term", XML, func(b *bytes.Buffer) (*triplestore.Result, error) { return triplestore.DecodeXMLResults(b) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,9 +70,9 @@ func TestJSONAndXMLRoundTrip(t *testing.T) {
 			var res *triplestore.Result
 			var err error
 			if f == JSON {
-				res, err = ReadJSON(&buf)
+				res, err = triplestore.DecodeJSONResults(&buf)
 			} else {
-				res, err = ReadXML(&buf)
+				res, err = triplestore.DecodeXMLResults(&buf)
 			}
 			if err != nil || res.Form != triplestore.FormAsk || !res.Boolean {
 				t.Fatalf("format %v: got %+v, %v", f, res, err)

@@ -140,6 +140,14 @@ func Write(w io.Writer, res *triplestore.Result, f Format) error {
 	return bw.Flush()
 }
 
+// jsonTerm is one term of SPARQL JSON results.
+type jsonTerm struct {
+	Type     string
+	Value    string
+	Datatype string
+	Lang     string
+}
+
 func jsonTermOf(t rdf.Term) jsonTerm {
 	switch t.Kind {
 	case rdf.KindIRI:
