@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// serveConfig is the configuration of `intermw serve`.
+type serveConfig struct {
+	Listen        string        `yaml:"listen"`
+	Data          string        `yaml:"data"`
+	LogLevel      string        `yaml:"logLevel"`
+	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
+	QueryTimeout  time.Duration `yaml:"queryTimeout"`
+}
+
+func defaultServeConfig() serveConfig {
+	return serveConfig{
+		Listen:        "127.0.0.1:8080",
+		Data:          "./data",
+		LogLevel:      "info",
+		ShutdownGrace: 15 * time.Second,
+		QueryTimeout:  30 * time.Second,
+	}
+}
+
+// Validate reports every problem at once.
+func (c serveConfig) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen %q: %v", c.Listen, err))
+	}
+	if c.Data == "" {
+		errs = append(errs, errors.New("data: a data directory is required"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ShutdownGrace <= 0 {
+		errs = append(errs, errors.New("shutdownGrace must be positive"))
+	}
+	if c.QueryTimeout < 0 {
+		errs = append(errs, errors.New("queryTimeout may not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// option binds one setting to its flag, environment variable and YAML key.
+type option struct {
+	flag, env, usage string
+	set              func(string) error
+	get              func() string
+}
+
+// loadConfig fills cfg from the YAML file (if --config or INTERMW_CONFIG
+// names one), then the environment, then the flags.
+func loadConfig(fs *flag.FlagSet, args []string, cfg any, opts []option) error {
+	configPath := fs.String("config", os.Getenv("INTERMW_CONFIG"), "YAML configuration file (env INTERMW_CONFIG)")
+	values := map[string]*string{}
+	for _, o := range opts {
+		values[o.flag] = fs.String(o.flag, o.get(), o.usage+" (env "+o.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *configPath != "" {
+		data, err := os.ReadFile(*configPath)
+		if err != nil {
+			return fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true)
+		if err := dec.Decode(cfg); err != nil {
+			return fmt.Errorf("config file %s: %w", *configPath, err)
+		}
+	}
+	setByFlag := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setByFlag[f.Name] = true })
+	var errs []error
+	for _, o := range opts {
+		v, fromEnv := os.LookupEnv(o.env)
+		switch {
+		case setByFlag[o.flag]:
+			v = *values[o.flag]
+		case fromEnv:
+		default:
+			continue
+		}
+		if err := o.set(v); err != nil {
+			errs = append(errs, fmt.Errorf("--%s / %s: %w", o.flag, o.env, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func stringOpt(name, env, usage string, p *string) option {
+	return option{flag: name, env: env, usage: usage,
+		set: func(s string) error { *p = s; return nil },
+		get: func() string { return *p }}
+}
+
+func durationOpt(name, env, usage string, p *time.Duration) option {
+	return option{flag: name, env: env, usage: usage,
+		set: func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return err
+			}
+			*p = d
+			return nil
+		},
+		get: func() string { return p.String() }}
+}
+
+func boolOpt(name, env, usage string, p *bool) option {
+	return option{flag: name, env: env, usage: usage,
+		set: func(s string) error {
+			v, err := strconv.ParseBool(s)
+			if err != nil {
+				return err
+			}
+			*p = v
+			return nil
+		},
+		get: func() string { return strconv.FormatBool(*p) }}
+}
