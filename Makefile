@@ -6,7 +6,7 @@ LISTEN    ?= 127.0.0.1:8080
 PKGS      ?= ./...
 FUZZTIME  ?= 3m
 
-.PHONY: all build run test test-deps bench bench-all fuzz lint conformance clean
+.PHONY: all build run test test-deps bench bench-store fuzz lint conformance clean
 
 all: build
 
@@ -30,7 +30,11 @@ test: test-deps lint
 ## bench: the benchmarks quoted in docs/benchmarks.md.
 bench:
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem ./messages/ ./broker/...
-	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem -benchtime 1x ./services/triplestore/...
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem ./services/triplestore/engine/...
+
+## bench-store: the embedded triplestore against Oxigraph on 1M registry triples (slow).
+bench-store: test-deps
+	INTERMW_BENCH_DEVICES=$${INTERMW_BENCH_DEVICES:-100000} $(GO) test -run '^$$' -bench . -benchtime 20x -timeout 60m ./services/triplestore/storebench/
 
 ## fuzz: run each fuzz target for FUZZTIME.
 fuzz:
