@@ -1,5 +1,27 @@
-// Package ipsmrm is the IPSM Request Manager: it sits between PRM and the
-// bridges, sending data messages through a platform's semantic translation
-// channels and control messages straight to the bridge. (Assembled by the hub
-// and semantic-mediation issues; not yet implemented.)
+// Package ipsmrm is the IPSM Request Manager: it carries messages between
+// PRM and the bridges, sending data messages through a Translator (the
+// semantic-mediation hook) and control messages straight through.
+//
+// Downstream it consumes prm_ipsmrm and publishes each message on
+// ipsmrm_bridge_{platformId} for every ReceiverPlatformId (a message
+// without one is answered with an Error on ipsmrm_prm and copied to the
+// error topic). Upstream it consumes bridge_ipsmrm_{platformId} of every
+// platform it knows and publishes on ipsmrm_prm. It learns platforms from
+// the Platform_register requests (and Sys_init replays) passing through,
+// optionally also from Config.Platforms at start, and subscribes to a
+// platform's upstream topic before sending it anything; the subscription
+// stays until Close, so that what a bridge sent last is still carried up.
+//
+// A Platform_register is repeated to the bridge until the bridge answers,
+// and other requests for that platform are held meanwhile: see the bridges
+// package documentation for why (the bridges host starts consuming a new
+// platform's topic concurrently with IPSMRM). Answers to Sys_init replays
+// release held requests and are then dropped.
+//
+// Data messages are observations, actuations, Device_Add/Remove/Init and
+// Platform_create/update/delete_Device. Without a Translator (the default)
+// every message is forwarded as the bytes that came, without re-encoding;
+// with one, data messages are decoded, translated per platform and
+// direction (PlatformInfo carries the platform's type and registration
+// payload, with its alignment names) and encoded again.
 package ipsmrm

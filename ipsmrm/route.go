@@ -1,0 +1,211 @@
+package ipsmrm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/intermw/intermw/broker"
+	"github.com/intermw/intermw/messages"
+)
+
+// propPlatformType names the platform type in a Platform_register payload.
+const propPlatformType = "http://inter-iot.eu/INTERMW#platformType"
+
+// errNoReceiver: a message bound for platforms names none.
+var errNoReceiver = errors.New("message bound for platforms has no ReceiverPlatformId")
+
+// handleDown routes one message from PRM to the bridges of its receivers.
+func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
+	m, err := r.cfg.Codec.Decode(bm.Body)
+	if err != nil {
+		r.log.WithError(err).Warn("undecodable message on prm_ipsmrm")
+		return r.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: bm.Key, Body: bm.Body,
+			Headers: map[string]string{broker.HeaderOriginalTopic: broker.PRMToIPSMRM, broker.HeaderLastError: err.Error()}})
+	}
+	md := &m.Metadata
+	log := msgLog(r.log, m)
+	if len(md.ReceiverPlatformIDs) == 0 {
+		return r.replyError(ctx, log, m, errNoReceiver)
+	}
+	register := md.Is(messages.PlatformRegister) && !md.Is(messages.Response)
+	if register {
+		for _, pid := range md.ReceiverPlatformIDs {
+			r.learn(platformInfo(pid, m))
+		}
+	}
+	data := isData(m) && r.cfg.Translator != nil
+	for _, pid := range md.ReceiverPlatformIDs {
+		plog := log.WithField("platformId", pid)
+		// Consume the bridge's answers before asking it anything.
+		if err := r.ensureSubscribed(ctx, pid); err != nil {
+			return err
+		}
+		out := broker.Message{Key: bm.Key, Body: bm.Body}
+		if data {
+			tm, err := r.cfg.Translator.Translate(ctx, m.Clone(), Downstream, r.info(pid))
+			if err != nil {
+				if err := r.replyError(ctx, plog, m, fmt.Errorf("translating for %s: %w", pid, err)); err != nil {
+					return err
+				}
+				continue
+			}
+			if out.Body, err = r.cfg.Codec.Encode(tm); err != nil {
+				return fmt.Errorf("ipsmrm: encode: %w", err)
+			}
+		}
+		topic := broker.IPSMRMToBridge(pid)
+		if register {
+			r.sendRegister(plog, pid, m, topic, out)
+			continue
+		}
+		if r.hold(pid, out) {
+			plog.Debug("held until the bridge answers its Platform_register")
+			continue
+		}
+		plog.Debug("to the bridge")
+		if err := r.cfg.Broker.Publish(ctx, topic, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendRegister sends a Platform_register to a bridge and repeats it until
+// the bridge answers: the bridges host starts consuming a new platform's
+// topic when it sees the request on prm_ipsmrm, concurrently with us, and
+// a message published on a topic nobody consumes yet is lost. The host
+// ignores the repeats (same conversation) of a registration it has made.
+func (r *IPSMRM) sendRegister(log logrus.FieldLogger, pid string, req *messages.Message, topic string, out broker.Message) {
+	key := req.Metadata.ConversationID + " " + pid
+	acked := make(chan struct{})
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.pending[key] = acked
+	r.platforms[pid].registering++
+	r.retries.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.retries.Done()
+		defer func() {
+			r.mu.Lock()
+			delete(r.pending, key)
+			p := r.platforms[pid]
+			p.registering--
+			var held []broker.Message
+			if p.registering == 0 {
+				held, p.held = p.held, nil
+			}
+			r.mu.Unlock()
+			for _, m := range held {
+				if err := r.cfg.Broker.Publish(r.ctx, topic, m); err != nil && r.ctx.Err() == nil {
+					log.WithError(err).Warn("publishing a held request failed")
+				}
+			}
+		}()
+		ctx := r.ctx
+		deadline := time.NewTimer(r.cfg.RegisterTimeout)
+		defer deadline.Stop()
+		pause := r.cfg.RegisterRetry
+		for attempt := 1; ; attempt++ {
+			log.WithField("attempt", attempt).Debug("Platform_register to the bridge")
+			if err := r.cfg.Broker.Publish(ctx, topic, out); err != nil && ctx.Err() == nil {
+				log.WithError(err).Warn("publishing Platform_register failed")
+			}
+			wait := time.NewTimer(pause)
+			select {
+			case <-acked:
+				wait.Stop()
+				return
+			case <-ctx.Done():
+				wait.Stop()
+				return
+			case <-deadline.C:
+				wait.Stop()
+				if req.Metadata.Is(messages.SysInit) {
+					log.Warn("the bridge did not answer a replayed Platform_register")
+					return
+				}
+				if err := r.replyError(ctx, log, req, fmt.Errorf("the bridge of platform %s did not answer Platform_register within %v", pid, r.cfg.RegisterTimeout)); err != nil && ctx.Err() == nil {
+					log.WithError(err).Warn("answering a lost Platform_register failed")
+				}
+				return
+			case <-wait.C:
+			}
+			pause = min(2*pause, r.cfg.RegisterRetryMax)
+		}
+	}()
+}
+
+// hold keeps m for later when a Platform_register of pid is unanswered.
+func (r *IPSMRM) hold(pid string, m broker.Message) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.platforms[pid]
+	if p == nil || p.registering == 0 {
+		return false
+	}
+	p.held = append(p.held, m)
+	return true
+}
+
+// handleUp routes one message from the bridge of pid to PRM.
+func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) error {
+	m, err := r.cfg.Codec.Decode(bm.Body)
+	if err != nil {
+		r.log.WithError(err).WithField("platformId", pid).Warn("undecodable message from a bridge")
+		return r.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: bm.Key, Body: bm.Body,
+			Headers: map[string]string{broker.HeaderOriginalTopic: broker.BridgeToIPSMRM(pid), broker.HeaderLastError: err.Error()}})
+	}
+	md := &m.Metadata
+	log := msgLog(r.log, m).WithField("platformId", pid)
+	if md.Is(messages.Response) && md.Is(messages.PlatformRegister) {
+		r.mu.Lock()
+		if ch, ok := r.pending[md.ConversationID+" "+pid]; ok {
+			close(ch)
+			delete(r.pending, md.ConversationID+" "+pid)
+		}
+		r.mu.Unlock()
+	}
+	if md.Is(messages.Response) && md.Is(messages.SysInit) {
+		log.Debug("dropping the answer to a Sys_init replay")
+		return nil
+	}
+	out := broker.Message{Key: bm.Key, Body: bm.Body}
+	if isData(m) && r.cfg.Translator != nil {
+		tm, err := r.cfg.Translator.Translate(ctx, m.Clone(), Upstream, r.info(pid))
+		if err != nil {
+			return r.replyError(ctx, log, m, fmt.Errorf("translating from %s: %w", pid, err))
+		}
+		if out.Body, err = r.cfg.Codec.Encode(tm); err != nil {
+			return fmt.Errorf("ipsmrm: encode: %w", err)
+		}
+	}
+	log.Debug("to PRM")
+	return r.cfg.Broker.Publish(ctx, broker.IPSMRMToPRM, out)
+}
+
+// platformInfo reads what a Platform_register says about platform pid.
+func platformInfo(pid string, m *messages.Message) PlatformInfo {
+	info := PlatformInfo{ID: pid, Description: m.Payload}
+	for _, t := range m.Payload {
+		if t.S.Value == pid && t.P.Value == propPlatformType {
+			info.Type = t.O.Value
+		}
+	}
+	if info.Type == "" {
+		for _, t := range m.Payload {
+			if t.P.Value == propPlatformType {
+				info.Type = t.O.Value
+				break
+			}
+		}
+	}
+	return info
+}
