@@ -1,0 +1,320 @@
+package nats
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/intermw/intermw/broker"
+	"github.com/intermw/intermw/broker/brokertest"
+)
+
+// BenchmarkPublishConsume measures publish→consume throughput of 1 KiB
+// messages through one group, through this package (brokertest.Bench) and
+// through a raw JetStream loop doing the same work without the
+// abstraction: the same stream (file storage, interest retention, the same
+// partitioned subjects), a durable pull consumer with explicit acks, the
+// same MaxAckPending and pull batch, every publish waiting for its PubAck,
+// one ack per message, on one connection. Run both in one go and compare
+// msgs/s:
+//
+//	go test -run '^$' -bench 'PublishConsume$' -benchtime 3s ./broker/nats/
+//
+// On a loaded machine the two measurements drift apart with the load;
+// BenchmarkPublishConsumePaired interleaves them instead.
+func BenchmarkPublishConsume(b *testing.B) {
+	for _, publishers := range []int{1, 16} {
+		cfg := brokertest.BenchConfig{Publishers: publishers}
+		b.Run(fmt.Sprintf("publishers=%d/raw-jetstream", publishers), func(b *testing.B) {
+			benchRaw(b, cfg)
+		})
+		b.Run(fmt.Sprintf("publishers=%d/intermw", publishers), func(b *testing.B) {
+			brokertest.Bench(b, func(t testing.TB, opts broker.Options) broker.Broker {
+				return newTestBroker(t, Config{Options: opts})
+			}, cfg)
+		})
+	}
+}
+
+// benchRaw is brokertest.Bench's loop written directly against jetstream.
+func benchRaw(b *testing.B, cfg brokertest.BenchConfig) {
+	needServer(b)
+	def := Config{}.withDefaults()
+	nc, err := nats.Connect(testURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	topic := fmt.Sprintf("rawbench_t_%08x", rand.Uint32())
+	stream := StreamName(testPrefix, topic)
+	base := subjectBase(testPrefix, topic)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: stream, Subjects: []string{base + "*"},
+		Retention: jetstream.InterestPolicy, Storage: jetstream.FileStorage, Replicas: 1,
+	}); err != nil {
+		b.Fatal(err)
+	}
+	defer js.DeleteStream(ctx, stream)
+	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable: "rawbench", FilterSubject: base + "*",
+		DeliverPolicy: jetstream.DeliverNewPolicy, AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: def.AckWait, MaxDeliver: -1, MaxAckPending: def.MaxAckPending,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := int64(b.N)
+	var n atomic.Int64
+	done := make(chan struct{})
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		msg.Ack()
+		if n.Add(1) == target {
+			close(done)
+		}
+	}, jetstream.PullMaxMessages(def.Prefetch))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cc.Stop(); <-cc.Closed() }()
+
+	body := bytes.Repeat([]byte{'x'}, 1024)
+	subjects := make([]string, 64)
+	for i := range subjects {
+		subjects[i] = base + strconv.Itoa(partitionOf(fmt.Sprintf("conv%08d", i), def.Partitions))
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for w := range cfg.Publishers {
+		wg.Go(func() {
+			for i := w; i < b.N; i += cfg.Publishers {
+				if _, err := js.Publish(ctx, subjects[i%len(subjects)], body); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("only %d of %d consumed", n.Load(), b.N)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+}
+
+// BenchmarkPublishConsumePaired runs the raw loop and ours in alternating
+// rounds of b.N/50 messages each (same loops as BenchmarkPublishConsume,
+// both set up once), so that a change of load on the machine hits both
+// alike, and reports both rates and ours/raw time ("overhead" is that ratio
+// minus one):
+//
+//	go test -run '^$' -bench PublishConsumePaired -benchtime 4000x ./broker/nats/
+func BenchmarkPublishConsumePaired(b *testing.B) {
+	for _, publishers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("publishers=%d", publishers), func(b *testing.B) {
+			needServer(b)
+			raw := newRawLoop(b)
+			ours := newOurLoop(b)
+			pairedRounds(b, publishers, raw, ours)
+		})
+	}
+}
+
+// loop is a publish→consume pipeline that run drives for n messages.
+type loop interface {
+	run(b *testing.B, n, publishers int) time.Duration
+}
+
+// pairedRounds alternates raw and ours over 50 rounds (ABBA order) and
+// reports both rates, the overhead of the totals (ours/raw - 1) and the
+// median of the per-round overheads, which a burst of load on the machine
+// moves less.
+func pairedRounds(b *testing.B, publishers int, raw, ours loop) {
+	const rounds = 50
+	per := max(b.N/rounds, 1)
+	var tRaw, tOurs time.Duration
+	ratios := make([]float64, 0, rounds)
+	b.SetBytes(1024)
+	b.ResetTimer()
+	for r := range rounds {
+		var dr, do time.Duration
+		if r%2 == 0 {
+			dr = raw.run(b, per, publishers)
+			do = ours.run(b, per, publishers)
+		} else {
+			do = ours.run(b, per, publishers)
+			dr = raw.run(b, per, publishers)
+		}
+		tRaw += dr
+		tOurs += do
+		ratios = append(ratios, do.Seconds()/dr.Seconds())
+	}
+	b.StopTimer()
+	slices.Sort(ratios)
+	n := float64(per * rounds)
+	b.ReportMetric(n/tRaw.Seconds(), "raw-msgs/s")
+	b.ReportMetric(n/tOurs.Seconds(), "intermw-msgs/s")
+	b.ReportMetric(tOurs.Seconds()/tRaw.Seconds()-1, "overhead")
+	b.ReportMetric(ratios[len(ratios)/2]-1, "median-overhead")
+}
+
+// counter counts consumed messages and signals when a target is reached.
+type counter struct {
+	n, target atomic.Int64
+	reached   chan struct{}
+}
+
+func newCounter() *counter { return &counter{reached: make(chan struct{}, 1)} }
+
+func (c *counter) add() {
+	if c.n.Add(1) == c.target.Load() {
+		c.reached <- struct{}{}
+	}
+}
+
+// drive publishes n messages from publishers goroutines and waits until
+// the counter has seen them all.
+func (c *counter) drive(b *testing.B, n, publishers int, publish func(i int) error) time.Duration {
+	c.target.Store(c.n.Load() + int64(n))
+	start := time.Now()
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for w := range publishers {
+		wg.Go(func() {
+			for i := w; i < n; i += publishers {
+				if err := publish(i); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case <-c.reached:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("only %d of %d consumed", c.n.Load(), c.target.Load())
+	}
+	return time.Since(start)
+}
+
+var benchBody = bytes.Repeat([]byte{'x'}, 1024)
+
+func benchKey(i int) string { return fmt.Sprintf("conv%08d", i%64) }
+
+// rawLoop is the raw JetStream pipeline of benchRaw, set up once.
+type rawLoop struct {
+	js       jetstream.JetStream
+	subjects []string
+	c        *counter
+}
+
+func newRawLoop(b *testing.B) *rawLoop {
+	def := Config{}.withDefaults()
+	nc, err := nats.Connect(testURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	topic := fmt.Sprintf("rawbench_t_%08x", rand.Uint32())
+	stream := StreamName(testPrefix, topic)
+	base := subjectBase(testPrefix, topic)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: stream, Subjects: []string{base + "*"},
+		Retention: jetstream.InterestPolicy, Storage: jetstream.FileStorage, Replicas: 1,
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { js.DeleteStream(context.Background(), stream) })
+	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable: "rawbench", FilterSubject: base + "*",
+		DeliverPolicy: jetstream.DeliverNewPolicy, AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: def.AckWait, MaxDeliver: -1, MaxAckPending: def.MaxAckPending,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := &rawLoop{js: js, c: newCounter()}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		msg.Ack()
+		l.c.add()
+	}, jetstream.PullMaxMessages(def.Prefetch))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cc.Stop(); <-cc.Closed() })
+	for i := range 64 {
+		l.subjects = append(l.subjects, base+strconv.Itoa(partitionOf(benchKey(i), def.Partitions)))
+	}
+	return l
+}
+
+func (l *rawLoop) run(b *testing.B, n, publishers int) time.Duration {
+	ctx := context.Background()
+	return l.c.drive(b, n, publishers, func(i int) error {
+		_, err := l.js.Publish(ctx, l.subjects[i%len(l.subjects)], benchBody)
+		return err
+	})
+}
+
+// ourLoop is the same pipeline through this package.
+type ourLoop struct {
+	b     broker.Broker
+	topic string
+	c     *counter
+}
+
+func newOurLoop(b *testing.B) *ourLoop {
+	br := newTestBroker(b, Config{})
+	suffix := fmt.Sprintf("%08x", rand.Uint32())
+	l := &ourLoop{b: br, topic: "bench_t_" + suffix, c: newCounter()}
+	sub, err := br.Subscribe(context.Background(), l.topic, "bench_g_"+suffix, func(context.Context, *broker.Message) error {
+		l.c.add()
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { sub.Close() })
+	return l
+}
+
+func (l *ourLoop) run(b *testing.B, n, publishers int) time.Duration {
+	ctx := context.Background()
+	return l.c.drive(b, n, publishers, func(i int) error {
+		return l.b.Publish(ctx, l.topic, broker.Message{Key: benchKey(i), Body: benchBody})
+	})
+}
