@@ -26,21 +26,25 @@ type Handler func(ctx context.Context, m *Message) error
 
 // Publisher publishes messages. Publish returns once the backend has taken
 // responsibility for the message (a publisher confirm, an acked produce).
+// Publish copies the body and headers, so the caller may reuse its buffers.
 type Publisher interface {
 	Publish(ctx context.Context, topic string, m Message) error
 }
 
 // Subscriber subscribes consumer groups to topics. Every group receives every
 // message published to the topic after Subscribe returns (fan-out); within a
-// group, concurrent subscriptions compete for messages.
+// group, concurrent subscriptions compete for messages. Subscribe's ctx
+// bounds the call only, not the life of the subscription. Handlers must treat
+// a delivered message's Body and Headers as read-only.
 type Subscriber interface {
 	Subscribe(ctx context.Context, topic, group string, h Handler) (Subscription, error)
 }
 
 // Subscription is one consumer in a group.
 type Subscription interface {
-	// Close stops consuming. Messages not yet acknowledged are redelivered
-	// to the group later. Close is idempotent.
+	// Close stops consuming: it cancels the contexts of its running
+	// handlers and waits for them. Messages not yet acknowledged are
+	// redelivered to the group later. Close is idempotent.
 	Close() error
 }
 
@@ -48,8 +52,9 @@ type Subscription interface {
 type Broker interface {
 	Publisher
 	Subscriber
-	// Drain stops taking new deliveries, waits for in-flight handlers to
-	// finish (or ctx to end), then closes the broker.
+	// Drain starts no new deliveries, waits for in-flight handlers to
+	// finish (or ctx to end; they may still Publish meanwhile), then closes
+	// the broker.
 	Drain(ctx context.Context) error
 	// Close stops at once: handlers' contexts are cancelled and unacknowledged
 	// messages stay with the server. Close is idempotent.
@@ -65,7 +70,10 @@ var (
 	ErrUnreachable   = errors.New("broker server unreachable")
 )
 
-// ErrorTopic receives a copy of every dead-lettered message.
+// ErrorTopic receives a copy of every dead-lettered message. DeadLetter
+// (deadletter.go) builds both copies with headers naming the original topic,
+// group, attempts and last error; CallHandler turns a handler's panic into an
+// error.
 const ErrorTopic = "error"
 
 // DeadLetterTopic names the dead-letter topic of topic.
