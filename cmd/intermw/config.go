@@ -20,15 +20,36 @@ type serveConfig struct {
 	LogLevel      string        `yaml:"logLevel"`
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	QueryTimeout  time.Duration `yaml:"queryTimeout"`
+	// Components this process runs: "all" or a comma-separated subset of
+	// arm, prm, ipsmrm, services, bridges.
+	Components string `yaml:"components"`
+	// Broker is the broker URL: memory://, amqp://…, kafka://…, mqtt://…,
+	// nats://….
+	Broker string `yaml:"broker"`
+	// SPARQL is an external SPARQL 1.1 endpoint for the registries; empty
+	// means the embedded store in Data.
+	SPARQL         string `yaml:"sparql"`
+	SPARQLUpdate   string `yaml:"sparqlUpdate"`
+	SPARQLUser     string `yaml:"sparqlUser"`
+	SPARQLPassword string `yaml:"sparqlPassword"`
+	// EmulatorInterval is the MWTestPlatform's time between two
+	// observations of a subscribed device; EmulatorDevices the size of its
+	// inventory.
+	EmulatorInterval time.Duration `yaml:"emulatorInterval"`
+	EmulatorDevices  int           `yaml:"emulatorDevices"`
 }
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{
-		Listen:        "127.0.0.1:8080",
-		Data:          "./data",
-		LogLevel:      "info",
-		ShutdownGrace: 15 * time.Second,
-		QueryTimeout:  30 * time.Second,
+		Listen:           "127.0.0.1:8080",
+		Data:             "./data",
+		LogLevel:         "info",
+		ShutdownGrace:    15 * time.Second,
+		QueryTimeout:     30 * time.Second,
+		Components:       "all",
+		Broker:           "memory://",
+		EmulatorInterval: time.Second,
+		EmulatorDevices:  5,
 	}
 }
 
@@ -49,6 +70,15 @@ func (c serveConfig) Validate() error {
 	}
 	if c.QueryTimeout < 0 {
 		errs = append(errs, errors.New("queryTimeout may not be negative"))
+	}
+	if _, err := parseComponents(c.Components); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Broker == "" {
+		errs = append(errs, errors.New("broker: a broker URL is required (memory:// for all-in-one)"))
+	}
+	if c.EmulatorInterval <= 0 || c.EmulatorDevices < 0 {
+		errs = append(errs, errors.New("emulatorInterval must be positive and emulatorDevices not negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -131,4 +161,17 @@ func boolOpt(name, env, usage string, p *bool) option {
 			return nil
 		},
 		get: func() string { return strconv.FormatBool(*p) }}
+}
+
+func intOpt(name, env, usage string, p *int) option {
+	return option{flag: name, env: env, usage: usage,
+		set: func(s string) error {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return err
+			}
+			*p = v
+			return nil
+		},
+		get: func() string { return strconv.Itoa(*p) }}
 }

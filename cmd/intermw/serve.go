@@ -8,27 +8,31 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
-	"github.com/intermw/intermw/services/triplestore/engine"
 	"github.com/intermw/intermw/services/triplestore/protocol"
 )
 
-// runServe starts the hub all-in-one. Today it assembles what exists: the
-// embedded triplestore (persisted under --data) with its SPARQL endpoint,
-// and the health endpoints. The REST API and the message pipeline are
-// added by the hub issue.
+// runServe starts the hub: the selected components over the configured
+// broker and triplestore, and the HTTP endpoints.
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg := defaultServeConfig()
 	fs := flag.NewFlagSet("intermw serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	err := loadConfig(fs, args, &cfg, []option{
-		stringOpt("listen", "INTERMW_LISTEN", "address of the REST API, SPARQL endpoint, metrics and health", &cfg.Listen),
+		stringOpt("listen", "INTERMW_LISTEN", "address of the REST API, metrics and health", &cfg.Listen),
 		stringOpt("data", "INTERMW_DATA", "data directory", &cfg.Data),
 		stringOpt("log-level", "INTERMW_LOG_LEVEL", "log level (debug, info, warn, error)", &cfg.LogLevel),
 		durationOpt("shutdown-grace", "INTERMW_SHUTDOWN_GRACE", "time allowed to drain on SIGTERM", &cfg.ShutdownGrace),
 		durationOpt("query-timeout", "INTERMW_QUERY_TIMEOUT", "bound on one SPARQL query or update", &cfg.QueryTimeout),
+		stringOpt("components", "INTERMW_COMPONENTS", "components to run: all, or a subset of arm,prm,ipsmrm,services,bridges", &cfg.Components),
+		stringOpt("broker", "INTERMW_BROKER", "broker URL (memory://, amqp://, kafka://, mqtt://, nats://)", &cfg.Broker),
+		stringOpt("sparql", "INTERMW_SPARQL", "external SPARQL 1.1 query endpoint (default: the embedded store)", &cfg.SPARQL),
+		stringOpt("sparql-update", "INTERMW_SPARQL_UPDATE", "external SPARQL 1.1 update endpoint (default: the query endpoint)", &cfg.SPARQLUpdate),
+		stringOpt("sparql-user", "INTERMW_SPARQL_USER", "basic-auth user for the SPARQL endpoint", &cfg.SPARQLUser),
+		stringOpt("sparql-password", "INTERMW_SPARQL_PASSWORD", "basic-auth password for the SPARQL endpoint", &cfg.SPARQLPassword),
+		durationOpt("emulator-interval", "INTERMW_EMULATOR_INTERVAL", "MWTestPlatform: time between observations of a subscribed device", &cfg.EmulatorInterval),
+		intOpt("emulator-devices", "INTERMW_EMULATOR_DEVICES", "MWTestPlatform: devices reported on discovery", &cfg.EmulatorDevices),
 	})
 	if err != nil {
 		return err
@@ -37,40 +41,37 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	log := newLogger(cfg.LogLevel, stderr)
-	storeDir := filepath.Join(cfg.Data, "triplestore")
-	store, err := engine.Open(engine.Config{Dir: storeDir, Timeout: cfg.QueryTimeout, Log: log.WithField("component", "triplestore")})
-	if err != nil {
-		return fmt.Errorf("opening the triplestore in %s: %w", storeDir, err)
-	}
-	defer store.Close()
-	sparqlHandler, err := protocol.NewHandler(protocol.Config{Store: store, Timeout: cfg.QueryTimeout, Log: log})
+	h, err := assemble(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	defer h.close()
+
 	mux := http.NewServeMux()
-	mux.Handle("/sparql", sparqlHandler)
 	health := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
 	}
 	mux.HandleFunc("/healthz", health)
 	mux.HandleFunc("/readyz", health)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		json.NewEncoder(w).Encode(map[string]string{
-			"error":   "not found",
-			"message": "no such endpoint; this build serves /sparql, /healthz and /readyz (the REST API under /api/mw2mw is not assembled yet)",
-		})
-	})
+	if h.engine != nil {
+		sparqlHandler, err := protocol.NewHandler(protocol.Config{Store: h.engine, ReadOnly: true, Timeout: cfg.QueryTimeout, Log: log})
+		if err != nil {
+			return err
+		}
+		mux.Handle("/sparql", sparqlHandler)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
-	log.WithFields(map[string]any{"listen": ln.Addr().String(), "data": cfg.Data}).
-		Info("intermw serving: SPARQL at /sparql, health at /healthz; the REST API and message pipeline are not assembled in this build yet")
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	err = serveHTTP(ctx, srv, ln, cfg.ShutdownGrace)
+	serve := func(ctx context.Context) error {
+		log.WithFields(map[string]any{"listen": ln.Addr().String(), "data": cfg.Data, "broker": redactURL(cfg.Broker), "components": cfg.Components}).
+			Info("intermw serving")
+		return serveHTTP(ctx, srv, ln, cfg.ShutdownGrace)
+	}
+	err = h.run(ctx, serve)
 	log.Info("intermw stopped")
 	return err
 }
