@@ -179,15 +179,13 @@ func (s *sampleAgg) Result() (rdf.Term, error) {
 }
 
 // groupConcatAgg joins the lexical forms of string literals (and, as most
-// engines do, of other literals). The result keeps a language tag only when
-// every value has that same tag.
+// engines do, of other literals). The result is a simple literal, as the
+// spec's GroupConcat defines it, whatever the values' language tags.
 type groupConcatAgg struct {
-	sep      string
-	b        strings.Builder
-	n        int
-	lang     string
-	sameLang bool
-	err      error
+	sep string
+	b   strings.Builder
+	n   int
+	err error
 }
 
 func (g *groupConcatAgg) Add(t rdf.Term, err error) {
@@ -205,13 +203,8 @@ func (g *groupConcatAgg) Add(t rdf.Term, err error) {
 		}
 		return
 	}
-	if g.n == 0 {
-		g.lang, g.sameLang = t.Lang, t.Datatype == rdf.RDFLangString
-	} else {
+	if g.n > 0 {
 		g.b.WriteString(g.sep)
-		if t.Datatype != rdf.RDFLangString || t.Lang != g.lang {
-			g.sameLang = false
-		}
 	}
 	g.b.WriteString(t.Value)
 	g.n++
@@ -220,9 +213,6 @@ func (g *groupConcatAgg) Add(t rdf.Term, err error) {
 func (g *groupConcatAgg) Result() (rdf.Term, error) {
 	if g.err != nil {
 		return rdf.Term{}, g.err
-	}
-	if g.sameLang {
-		return rdf.LangLiteral(g.b.String(), g.lang), nil
 	}
 	return rdf.String(g.b.String()), nil
 }

@@ -290,7 +290,7 @@ func iriCall(a rdf.Term, ctx *Context) (rdf.Term, error) {
 	case a.Kind == rdf.KindIRI:
 		return a, nil
 	case isSimpleString(a):
-		return rdf.IRI(ResolveIRI(ctx.BaseIRI, a.Value)), nil
+		return rdf.IRI(rdf.ResolveIRI(ctx.BaseIRI, a.Value)), nil
 	case a.Kind == rdf.KindNone:
 		return rdf.Term{}, errUnbound
 	}

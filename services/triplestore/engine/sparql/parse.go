@@ -228,7 +228,7 @@ func (p *parser) prologue() {
 				p.fail("an IRI after BASE")
 			}
 			p.i++
-			p.base = resolveIRI(p.base, t.val)
+			p.base = rdf.ResolveIRI(p.base, t.val)
 		case p.isWord("PREFIX"):
 			p.i++
 			t := p.peek()
@@ -248,7 +248,7 @@ func (p *parser) prologue() {
 				}
 				p.prefixes, p.ownPfx = m, true
 			}
-			p.prefixes[t.val] = resolveIRI(p.base, it.val)
+			p.prefixes[t.val] = rdf.ResolveIRI(p.base, it.val)
 		default:
 			return
 		}
@@ -266,7 +266,7 @@ func (p *parser) iri() string {
 	switch t.kind {
 	case tIRI:
 		p.i++
-		return resolveIRI(p.base, t.val)
+		return rdf.ResolveIRI(p.base, t.val)
 	case tPNameLN, tPNameNS:
 		p.i++
 		ns, ok := p.prefixes[t.val]

@@ -1,8 +1,8 @@
-package sparql
+package rdf
 
 import "testing"
 
-func TestResolveIRIFollowsRFC3986Examples(t *testing.T) {
+func TestResolveIRIStrictExamples(t *testing.T) {
 	const base = "http://a/b/c/d;p?q"
 	cases := map[string]string{
 		// RFC 3986 section 5.4.1, normal examples.
@@ -24,8 +24,8 @@ func TestResolveIRIFollowsRFC3986Examples(t *testing.T) {
 	}
 	for ref, want := range cases {
 		t.Run("reference "+ref+" resolves to "+want, func(t *testing.T) {
-			if got := resolveIRI(base, ref); got != want {
-				t.Errorf("resolveIRI(%q, %q) = %q, want %q", base, ref, got, want)
+			if got := ResolveIRI(base, ref); got != want {
+				t.Errorf("ResolveIRI(%q, %q) = %q, want %q", base, ref, got, want)
 			}
 		})
 	}
@@ -43,7 +43,7 @@ func TestResolveIRIEdgeCases(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.ref+" against "+c.base, func(t *testing.T) {
-			if got := resolveIRI(c.base, c.ref); got != c.want {
+			if got := ResolveIRI(c.base, c.ref); got != c.want {
 				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
