@@ -37,6 +37,9 @@ type serveConfig struct {
 	// inventory.
 	EmulatorInterval time.Duration `yaml:"emulatorInterval"`
 	EmulatorDevices  int           `yaml:"emulatorDevices"`
+	// StrictTranslation fails a translation that would lose data instead
+	// of passing it on with a warning.
+	StrictTranslation bool `yaml:"strictTranslation"`
 }
 
 func defaultServeConfig() serveConfig {

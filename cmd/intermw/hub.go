@@ -18,6 +18,7 @@ import (
 	"github.com/intermw/intermw/broker/backends"
 	"github.com/intermw/intermw/ipsmrm"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/ontology/ipsm"
 	"github.com/intermw/intermw/prm"
 	"github.com/intermw/intermw/services"
 	"github.com/intermw/intermw/services/registry"
@@ -64,6 +65,7 @@ type hub struct {
 	components map[string]bool
 
 	services *services.Services
+	ipsm     *ipsm.Service // the embedded semantic mediator
 	prm      *prm.PRM
 	ipsmrm   *ipsmrm.IPSMRM
 	host     *bridges.Host
@@ -144,9 +146,17 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 		}
 		h.own(h.host)
 	}
+	if comps["ipsmrm"] || comps["arm"] {
+		// The mediator's alignments and channels live in the hub's store;
+		// ARM serves its REST API under /ipsm, IPSMRM translates with it.
+		if h.ipsm, err = ipsm.New(ctx, ipsm.Config{Store: h.store, Codec: h.codec, Strict: cfg.StrictTranslation,
+			Log: log.WithField("component", "ipsm")}); err != nil {
+			return nil, fmt.Errorf("semantic mediator: %w", err)
+		}
+	}
 	if comps["ipsmrm"] {
 		if h.ipsmrm, err = ipsmrm.New(ipsmrm.Config{Broker: h.broker, Codec: h.codec, Platforms: registryPlatforms{h.registry},
-			Log: log.WithField("component", "ipsmrm")}); err != nil {
+			Translator: ipsm.PlatformTranslator{Service: h.ipsm}, Log: log.WithField("component", "ipsmrm")}); err != nil {
 			return nil, err
 		}
 		h.own(h.ipsmrm)

@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		stringOpt("sparql-password", "INTERMW_SPARQL_PASSWORD", "basic-auth password for the SPARQL endpoint", &cfg.SPARQLPassword),
 		durationOpt("emulator-interval", "INTERMW_EMULATOR_INTERVAL", "MWTestPlatform: time between observations of a subscribed device", &cfg.EmulatorInterval),
 		intOpt("emulator-devices", "INTERMW_EMULATOR_DEVICES", "MWTestPlatform: devices reported on discovery", &cfg.EmulatorDevices),
+		boolOpt("strict-translation", "INTERMW_STRICT_TRANSLATION", "fail translations that would lose data", &cfg.StrictTranslation),
 	})
 	if err != nil {
 		return err
@@ -54,6 +55,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	mux.HandleFunc("/healthz", health)
 	mux.HandleFunc("/readyz", health)
+	if h.ipsm != nil {
+		mux.Handle("/ipsm/", http.StripPrefix("/ipsm", h.ipsm.Handler()))
+	}
 	if h.engine != nil {
 		sparqlHandler, err := protocol.NewHandler(protocol.Config{Store: h.engine, ReadOnly: true, Timeout: cfg.QueryTimeout, Log: log})
 		if err != nil {
