@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/intermw/intermw/ontology/rdf"
 )
@@ -36,7 +37,9 @@ func appendTerm(b []byte, t rdf.Term) []byte {
 	return b
 }
 
-// decoder reads the encoding above; the first error sticks.
+// decoder reads the encoding above; the first error sticks. Strings it
+// returns alias the input (no copy): callers intern them into the
+// dictionary, which copies, and must not keep them.
 type decoder struct {
 	b   []byte
 	off int
@@ -84,7 +87,10 @@ func (d *decoder) string() string {
 		d.fail(errShort)
 		return ""
 	}
-	s := string(d.b[d.off : d.off+int(n)])
+	if n == 0 {
+		return ""
+	}
+	s := unsafe.String(&d.b[d.off], int(n))
 	d.off += int(n)
 	return s
 }

@@ -172,8 +172,12 @@ func (d *dictionary) decode(s string) rdf.Term {
 	return rdf.Term{}
 }
 
-// normalize returns the canonical form of a literal: an empty datatype is
-// xsd:string and a language tag is lower-case with datatype rdf:langString.
+// Normalize returns t in the form the store keeps it (and Term returns it):
+// IRIs and blank nodes carry no datatype or language; a literal with an
+// empty datatype is an xsd:string; a language tag is lower-cased and its
+// literal has datatype rdf:langString.
+func Normalize(t rdf.Term) rdf.Term { return normalize(t) }
+
 func normalize(t rdf.Term) rdf.Term {
 	if t.Kind != rdf.KindLiteral {
 		return rdf.Term{Kind: t.Kind, Value: t.Value}
@@ -260,14 +264,31 @@ func (d *dictionary) lookupEncoded(enc []byte, h uint64) (uint32, bool) {
 }
 
 // intern returns the ID of t, assigning one if t is new. ok is false when
-// the dictionary is full.
+// the dictionary is full or t is not a term. The term is encoded and
+// hashed once; the lock is taken only for a new term.
 func (d *dictionary) intern(t rdf.Term) (uint32, bool) {
-	if id, ok := d.lookup(t); ok {
+	if t.Kind < rdf.KindIRI || t.Kind > rdf.KindLiteral {
+		return 0, false
+	}
+	var buf [192]byte
+	enc, missing := d.appendEncoding(buf[:0], t)
+	if missing { // a new datatype: the slow path adds it
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.internLocked(t)
+	}
+	// An encoding without a missing datatype stays canonical: datatypes
+	// keep their index once added and the table never shrinks.
+	h := maphash.Bytes(d.seed, enc)
+	if id, ok := d.lookupEncoded(enc, h); ok {
 		return id, true
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.internLocked(t)
+	if id, ok := d.lookupEncoded(enc, h); ok {
+		return id, true
+	}
+	return d.insertLocked(enc, h)
 }
 
 func (d *dictionary) internLocked(t rdf.Term) (uint32, bool) {

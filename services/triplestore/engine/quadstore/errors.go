@@ -71,6 +71,10 @@ func (e *InvalidQuadError) Error() string {
 // Is makes errors.Is(err, ErrInvalidQuad) true.
 func (e *InvalidQuadError) Is(target error) bool { return target == ErrInvalidQuad }
 
+// ValidateQuad reports whether the store accepts q (see checkQuad); the
+// error is an *InvalidQuadError.
+func ValidateQuad(q rdf.Quad) error { return checkQuad(q) }
+
 // checkQuad reports whether q is valid RDF: subject an IRI or blank node,
 // predicate an IRI, object any term, graph absent (default), IRI or blank.
 func checkQuad(q rdf.Quad) error {

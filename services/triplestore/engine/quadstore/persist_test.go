@@ -338,19 +338,24 @@ func TestDamagedSnapshotFile(t *testing.T) {
 }
 
 // Crash test: a helper process (this test binary, re-run with an
-// environment variable) commits numbered transactions and prints each one
-// it got acknowledged; the parent kills it with SIGKILL mid-stream and
+// environment variable) runs several writers that commit numbered
+// transactions concurrently (so commits share fsyncs) and print each one
+// they got acknowledged; the parent kills it with SIGKILL mid-stream and
 // checks that every acknowledged transaction survived and none is partial.
 
-const crashEnv = "QUADSTORE_CRASH_HELPER_DIR"
+const (
+	crashEnv     = "QUADSTORE_CRASH_HELPER_DIR"
+	crashWriters = 3
+)
 
-var counterS, counterP = rdf.IRI("http://example.org/counter"), rdf.IRI("http://example.org/value")
+// crashTxn is transaction i of writer 0 (also used by benchmarks).
+func crashTxn(i int) []rdf.Quad { return writerTxn(0, i) }
 
-func crashTxn(i int) []rdf.Quad {
+func writerTxn(w, i int) []rdf.Quad {
 	var qs []rdf.Quad
 	for k := range 5 {
 		qs = append(qs, rdf.Quad{
-			S: rdf.IRI(fmt.Sprintf("http://example.org/t/%d", i)),
+			S: rdf.IRI(fmt.Sprintf("http://example.org/t/%d/%d", w, i)),
 			P: rdf.IRI(fmt.Sprintf("http://example.org/k%d", k)),
 			O: rdf.String(strings.Repeat("v", i%300)),
 			G: rdf.IRI(fmt.Sprintf("http://example.org/g/%d", i%7)),
@@ -359,10 +364,14 @@ func crashTxn(i int) []rdf.Quad {
 	return qs
 }
 
-// lastCommitted reads the counter quad: the number of the last transaction.
-func lastCommitted(t testing.TB, sn *Snapshot) int {
+var counterP = rdf.IRI("http://example.org/value")
+
+func counterS(w int) rdf.Term { return rdf.IRI(fmt.Sprintf("http://example.org/counter/%d", w)) }
+
+// lastCommitted reads writer w's counter: its last committed transaction.
+func lastCommitted(t testing.TB, sn *Snapshot, w int) int {
 	t.Helper()
-	s, ok1 := sn.Find(counterS)
+	s, ok1 := sn.Find(counterS(w))
 	p, ok2 := sn.Find(counterP)
 	if !ok1 || !ok2 {
 		return 0
@@ -374,7 +383,7 @@ func lastCommitted(t testing.TB, sn *Snapshot) int {
 		return true
 	})
 	if len(vals) != 1 {
-		t.Fatalf("counter has %d values: %v", len(vals), vals)
+		t.Fatalf("writer %d's counter has %d values: %v", w, len(vals), vals)
 	}
 	return vals[0]
 }
@@ -389,21 +398,29 @@ func TestCrashHelper(t *testing.T) {
 		fmt.Println("open error:", err)
 		os.Exit(2)
 	}
+	var mu sync.Mutex
 	out := bufio.NewWriter(os.Stdout)
-	for i := lastCommitted(t, s.Snapshot()) + 1; ; i++ {
-		tx := s.Begin()
-		for _, q := range crashTxn(i) {
-			tx.Add(q)
-		}
-		tx.Remove(rdf.Quad{S: counterS, P: counterP, O: rdf.Literal(strconv.Itoa(i-1), rdf.XSDInteger)})
-		tx.Add(rdf.Quad{S: counterS, P: counterP, O: rdf.Literal(strconv.Itoa(i), rdf.XSDInteger)})
-		if err := tx.Commit(context.Background()); err != nil {
-			fmt.Println("commit error:", err)
-			os.Exit(2)
-		}
-		fmt.Fprintf(out, "ack %d\n", i)
-		out.Flush()
+	for w := range crashWriters {
+		go func() {
+			for i := lastCommitted(t, s.Snapshot(), w) + 1; ; i++ {
+				tx := s.Begin()
+				for _, q := range writerTxn(w, i) {
+					tx.Add(q)
+				}
+				tx.Remove(rdf.Quad{S: counterS(w), P: counterP, O: rdf.Literal(strconv.Itoa(i-1), rdf.XSDInteger)})
+				tx.Add(rdf.Quad{S: counterS(w), P: counterP, O: rdf.Literal(strconv.Itoa(i), rdf.XSDInteger)})
+				if err := tx.Commit(context.Background()); err != nil {
+					fmt.Println("commit error:", err)
+					os.Exit(2)
+				}
+				mu.Lock()
+				fmt.Fprintf(out, "ack %d %d\n", w, i)
+				out.Flush()
+				mu.Unlock()
+			}
+		}()
 	}
+	select {} // until killed
 }
 
 func TestCrashRecovery(t *testing.T) {
@@ -411,7 +428,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Skip("spawns processes")
 	}
 	dir := t.TempDir()
-	acked := 0
+	var acked [crashWriters]int
 	for round := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
@@ -422,60 +439,74 @@ func TestCrashRecovery(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		target := acked + 60 + 37*round
+		start := acked
+		target := 40 + 23*round // acknowledgements per writer this round
 		sc := bufio.NewScanner(stdout)
 		deadline := time.Now().Add(60 * time.Second)
-		for sc.Scan() {
-			line := sc.Text()
-			if n, ok := strings.CutPrefix(line, "ack "); ok {
-				acked, _ = strconv.Atoi(n)
-				if acked >= target {
-					break
+		reached := func() bool {
+			for w := range crashWriters {
+				if acked[w] < start[w]+target {
+					return false
 				}
-			} else if strings.Contains(line, "error") {
-				t.Fatalf("helper: %s", line)
 			}
-			if time.Now().After(deadline) {
-				break
+			return true
+		}
+		readAck := func() {
+			var w, i int
+			if _, err := fmt.Sscanf(sc.Text(), "ack %d %d", &w, &i); err != nil {
+				t.Fatalf("helper: %s", sc.Text())
 			}
+			acked[w] = i
+		}
+		for !reached() && time.Now().Before(deadline) && sc.Scan() {
+			readAck()
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
+		// Acknowledgements printed before the kill but not read yet count
+		// too (each writer has at most one commit in flight past them).
+		for sc.Scan() {
+			readAck()
+		}
 		cmd.Wait()
-		if acked < target {
-			t.Fatalf("round %d: helper acknowledged only %d transactions", round, acked)
+		if !reached() {
+			t.Fatalf("round %d: helper acknowledged only %v (from %v)", round, acked, start)
 		}
 
 		s := openDir(t, dir, Config{})
 		sn := s.Snapshot()
-		last := lastCommitted(t, sn)
-		if last < acked || last > acked+1 {
-			t.Fatalf("round %d: last committed %d, acknowledged %d", round, last, acked)
-		}
-		for i := 1; i <= last+2; i++ {
-			present := 0
-			for _, q := range crashTxn(i) {
-				ids := make([]ID, 4)
-				ok := true
-				for j, term := range []rdf.Term{q.S, q.P, q.O, q.G} {
-					if ids[j], ok = sn.Find(term); !ok {
-						break
+		total := 0
+		for w := range crashWriters {
+			last := lastCommitted(t, sn, w)
+			if last < acked[w] || last > acked[w]+1 {
+				t.Fatalf("round %d: writer %d last committed %d, acknowledged %d", round, w, last, acked[w])
+			}
+			for i := 1; i <= last+2; i++ {
+				present := 0
+				for _, q := range writerTxn(w, i) {
+					var ids [4]ID
+					ok := true
+					for j, term := range []rdf.Term{q.S, q.P, q.O, q.G} {
+						if ids[j], ok = sn.Find(term); !ok {
+							break
+						}
+					}
+					if ok && sn.Contains(ids[0], ids[1], ids[2], ids[3]) {
+						present++
 					}
 				}
-				if ok && sn.Contains(ids[0], ids[1], ids[2], ids[3]) {
-					present++
+				switch {
+				case i <= last && present != 5:
+					t.Fatalf("round %d: writer %d transaction %d has %d of 5 quads", round, w, i, present)
+				case i > last && present != 0:
+					t.Fatalf("round %d: writer %d uncommitted transaction %d has %d quads", round, w, i, present)
 				}
 			}
-			switch {
-			case i <= last && present != 5:
-				t.Fatalf("round %d: transaction %d has %d of 5 quads", round, i, present)
-			case i > last && present != 0:
-				t.Fatalf("round %d: uncommitted transaction %d has %d quads", round, i, present)
-			}
+			acked[w] = last
+			total += 5*last + 1
 		}
-		if want := 5*last + 1; sn.Len() != want {
-			t.Fatalf("round %d: %d quads, want %d", round, sn.Len(), want)
+		if sn.Len() != total {
+			t.Fatalf("round %d: %d quads, want %d", round, sn.Len(), total)
 		}
 		s.Close()
-		acked = last
 	}
 }

@@ -190,24 +190,16 @@ func (s *Store) replay(st *state) (*state, error) {
 	return st, nil
 }
 
-// normalisedLayer builds a layer from raw changes, dropping adds of present
-// quads and deletes of absent ones. Deletes apply before adds.
+// normalisedLayer builds a layer from a logged record. Records are
+// normalised when written (one op per quad, adds absent and deletes present
+// beforehand); replay re-checks against st so that a layer never breaks the
+// invariant counting relies on.
 func normalisedLayer(st *state, adds, dels [][4]uint32) *layer {
-	pending := make(map[[4]uint32]bool, len(adds)+len(dels))
-	for _, q := range dels {
-		if st.contains(q) {
-			pending[q] = false
-		}
+	if st.n > 0 {
+		adds = slices.DeleteFunc(adds, st.contains)
 	}
-	for _, q := range adds {
-		if st.contains(q) {
-			delete(pending, q)
-		} else {
-			pending[q] = true
-		}
-	}
-	tx := &Txn{pending: pending}
-	return tx.layer()
+	dels = slices.DeleteFunc(dels, func(q [4]uint32) bool { return !st.contains(q) })
+	return &layer{adds: newRun(adds), dels: newRun(dels)}
 }
 
 // Close closes the store, waiting for an open write transaction and a
@@ -292,7 +284,8 @@ func (s *Store) internQuad(q rdf.Quad) ([4]uint32, error) {
 	return iq, nil
 }
 
-// Snapshot returns a consistent view of the committed state.
+// Snapshot returns a consistent view of the committed state (with a data
+// directory: of every commit that is durable).
 func (s *Store) Snapshot() *Snapshot {
 	return &Snapshot{st: s.cur.Load(), dict: s.dict}
 }
@@ -305,7 +298,11 @@ func (s *Store) walErr() error {
 }
 
 // Load adds quads in one transaction, sorting and merging them in bulk
-// rather than inserting one by one. Invalid quads fail the whole load.
+// rather than inserting one by one. Invalid quads fail the whole load. Load
+// is a write transaction of its own: it waits for an open Txn (so calling
+// it while holding one in the same goroutine deadlocks). The log record of
+// one Load is limited to 1 GiB (roughly 25M registry-like triples); split
+// larger loads.
 func (s *Store) Load(ctx context.Context, quads []rdf.Quad) error {
 	seq, err := s.load(ctx, quads)
 	if err != nil || seq == 0 {
