@@ -94,3 +94,23 @@ func TestParseNQuadsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestNormalized(t *testing.T) {
+	tests := []struct {
+		name    string
+		in, out Term
+	}{
+		{"an IRI drops stray literal fields", Term{Kind: KindIRI, Value: "x", Lang: "en"}, IRI("x")},
+		{"a literal without datatype becomes xsd:string", Term{Kind: KindLiteral, Value: "x"}, String("x")},
+		{"a language tag is lower-cased", Term{Kind: KindLiteral, Value: "x", Lang: "EN-GB"}, LangLiteral("x", "en-gb")},
+		{"a langString without a tag becomes a plain string", Term{Kind: KindLiteral, Value: "x", Datatype: RDFLangString}, String("x")},
+		{"a typed literal is kept", Literal("1", XSDInteger), Literal("1", XSDInteger)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.in.Normalized(); got != tt.out {
+				t.Fatalf("got %#v, want %#v", got, tt.out)
+			}
+		})
+	}
+}

@@ -139,3 +139,33 @@ func (q Quad) String() string {
 	b.WriteString(" .")
 	return b.String()
 }
+
+// Normalized returns t in the form the constructors build: no datatype or
+// language on IRIs and blank nodes, a lower-cased language tag with
+// rdf:langString, xsd:string for a literal without datatype. A langString
+// without a tag is not a valid term and becomes a plain string.
+func (t Term) Normalized() Term {
+	if t.Kind != KindLiteral {
+		if t.Datatype == "" && t.Lang == "" {
+			return t
+		}
+		return Term{Kind: t.Kind, Value: t.Value}
+	}
+	if t.Lang != "" {
+		lang := t.Lang
+		for i := 0; i < len(lang); i++ {
+			if c := lang[i]; c >= 'A' && c <= 'Z' {
+				lang = strings.ToLower(lang)
+				break
+			}
+		}
+		if lang == t.Lang && t.Datatype == RDFLangString {
+			return t
+		}
+		return Term{Kind: KindLiteral, Value: t.Value, Datatype: RDFLangString, Lang: lang}
+	}
+	if t.Datatype == "" || t.Datatype == RDFLangString {
+		return Term{Kind: KindLiteral, Value: t.Value, Datatype: XSDString}
+	}
+	return t
+}

@@ -178,27 +178,7 @@ func (d *dictionary) decode(s string) rdf.Term {
 // literal has datatype rdf:langString.
 func Normalize(t rdf.Term) rdf.Term { return normalize(t) }
 
-func normalize(t rdf.Term) rdf.Term {
-	if t.Kind != rdf.KindLiteral {
-		return rdf.Term{Kind: t.Kind, Value: t.Value}
-	}
-	if t.Lang != "" {
-		lang := t.Lang
-		for i := 0; i < len(lang); i++ {
-			if c := lang[i]; c >= 'A' && c <= 'Z' {
-				lang = strings.ToLower(lang)
-				break
-			}
-		}
-		return rdf.Term{Kind: rdf.KindLiteral, Value: t.Value, Datatype: rdf.RDFLangString, Lang: lang}
-	}
-	if t.Datatype == "" || t.Datatype == rdf.RDFLangString {
-		// A langString without a tag is not a valid term; keep it as a
-		// plain string rather than inventing a tag.
-		return rdf.Term{Kind: rdf.KindLiteral, Value: t.Value, Datatype: rdf.XSDString}
-	}
-	return rdf.Term{Kind: rdf.KindLiteral, Value: t.Value, Datatype: t.Datatype}
-}
+func normalize(t rdf.Term) rdf.Term { return t.Normalized() }
 
 // appendEncoding appends the canonical encoding of t to b. ok is false when
 // t's datatype is not in the table (and the table is not full), which for a
