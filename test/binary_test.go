@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building intermw:", err)
 		os.Exit(1)
 	}
+	if err := buildIPSM(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "building intermw-ipsm:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -40,6 +40,11 @@ type serveConfig struct {
 	// StrictTranslation fails a translation that would lose data instead
 	// of passing it on with a warning.
 	StrictTranslation bool `yaml:"strictTranslation"`
+	// IPSM is where semantic translation runs: "embedded" (in process),
+	// "none" (no translation), or the broker URL of an external IPSM
+	// (kafka://host:port,…). IPSMTimeout bounds one external translation.
+	IPSM        string        `yaml:"ipsm"`
+	IPSMTimeout time.Duration `yaml:"ipsmTimeout"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -53,6 +58,8 @@ func defaultServeConfig() serveConfig {
 		Broker:           "memory://",
 		EmulatorInterval: time.Second,
 		EmulatorDevices:  5,
+		IPSM:             "embedded",
+		IPSMTimeout:      10 * time.Second,
 	}
 }
 
@@ -79,6 +86,12 @@ func (c serveConfig) Validate() error {
 	}
 	if c.Broker == "" {
 		errs = append(errs, errors.New("broker: a broker URL is required (memory:// for all-in-one)"))
+	}
+	if c.IPSM == "" {
+		errs = append(errs, errors.New(`ipsm: "embedded", "none" or an external IPSM's broker URL`))
+	}
+	if c.IPSMTimeout <= 0 {
+		errs = append(errs, errors.New("ipsmTimeout must be positive"))
 	}
 	if c.EmulatorInterval <= 0 || c.EmulatorDevices < 0 {
 		errs = append(errs, errors.New("emulatorInterval must be positive and emulatorDevices not negative"))

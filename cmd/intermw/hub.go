@@ -17,6 +17,7 @@ import (
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/broker/backends"
 	"github.com/intermw/intermw/ipsmrm"
+	"github.com/intermw/intermw/ipsmrm/channels"
 	"github.com/intermw/intermw/messages"
 	"github.com/intermw/intermw/ontology/ipsm"
 	"github.com/intermw/intermw/prm"
@@ -155,8 +156,16 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 		}
 	}
 	if comps["ipsmrm"] {
-		if h.ipsmrm, err = ipsmrm.New(ipsmrm.Config{Broker: h.broker, Codec: h.codec, Platforms: registryPlatforms{h.registry},
-			Translator: ipsm.PlatformTranslator{Service: h.ipsm}, Log: log.WithField("component", "ipsmrm")}); err != nil {
+		ic := ipsmrm.Config{Broker: h.broker, Codec: h.codec, Platforms: registryPlatforms{h.registry},
+			Log: log.WithField("component", "ipsmrm")}
+		if cfg.IPSM != "none" {
+			mgr, gate, err := h.channels(ctx, cfg, log)
+			if err != nil {
+				return nil, err
+			}
+			ic.Broker, ic.Translator = gate, mgr
+		}
+		if h.ipsmrm, err = ipsmrm.New(ic); err != nil {
 			return nil, err
 		}
 		h.own(h.ipsmrm)
@@ -170,6 +179,31 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 	}
 	ok = true
 	return h, nil
+}
+
+// channels builds IPSMRM's translation channels: alignments come from the
+// embedded mediator's store (uploaded through /ipsm); translation runs
+// in-process, or on an external IPSM reached over the broker --ipsm names.
+func (h *hub) channels(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*channels.Manager, *channels.Gate, error) {
+	mc := channels.Config{Alignments: mediatorAlignments{h.ipsm}, Strict: cfg.StrictTranslation, Log: log.WithField("component", "channels")}
+	if cfg.IPSM != "embedded" {
+		ext, err := broker.Open(ctx, cfg.IPSM, backends.All(), broker.Options{}, log.WithField("component", "ipsm-broker"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("external IPSM %s: %w", redactURL(cfg.IPSM), err)
+		}
+		h.own(ext)
+		mc.External = &channels.ExternalConfig{Broker: ext, Codec: h.codec, Errors: h.broker, Timeout: cfg.IPSMTimeout}
+	}
+	mgr, err := channels.New(mc)
+	if err != nil {
+		return nil, nil, err
+	}
+	h.own(mgr)
+	gate, err := channels.NewGate(channels.GateConfig{Broker: h.broker, Manager: mgr, Codec: h.codec, Log: log.WithField("component", "channels")})
+	if err != nil {
+		return nil, nil, err
+	}
+	return mgr, gate, nil
 }
 
 func (h *hub) platformTypes() []string {

@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/intermw/intermw/ipsmrm"
+	"github.com/intermw/intermw/ipsmrm/channels"
+	"github.com/intermw/intermw/ontology/alignment"
+	"github.com/intermw/intermw/ontology/ipsm"
 	"github.com/intermw/intermw/prm"
 	"github.com/intermw/intermw/services/registry"
 )
@@ -80,7 +84,19 @@ func (a registryPlatforms) Platforms(ctx context.Context) ([]ipsmrm.PlatformInfo
 	}
 	out := make([]ipsmrm.PlatformInfo, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, ipsmrm.PlatformInfo{ID: p.PlatformID, Type: p.Type})
+		out = append(out, ipsmrm.PlatformInfo{ID: p.PlatformID, Type: p.Type, Description: registry.PlatformPayload(p)})
 	}
 	return out, nil
+}
+
+// mediatorAlignments serves the channels the alignments uploaded to the
+// embedded mediator.
+type mediatorAlignments struct{ s *ipsm.Service }
+
+func (a mediatorAlignments) Alignment(ctx context.Context, id alignment.ID) (*alignment.Compiled, error) {
+	c, err := a.s.Compiled(id)
+	if errors.Is(err, ipsm.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", channels.ErrNoAlignment, err)
+	}
+	return c, err
 }

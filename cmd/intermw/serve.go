@@ -33,6 +33,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		stringOpt("sparql-password", "INTERMW_SPARQL_PASSWORD", "basic-auth password for the SPARQL endpoint", &cfg.SPARQLPassword),
 		durationOpt("emulator-interval", "INTERMW_EMULATOR_INTERVAL", "MWTestPlatform: time between observations of a subscribed device", &cfg.EmulatorInterval),
 		intOpt("emulator-devices", "INTERMW_EMULATOR_DEVICES", "MWTestPlatform: devices reported on discovery", &cfg.EmulatorDevices),
+		stringOpt("ipsm", "INTERMW_IPSM", "semantic translation: embedded, none, or an external IPSM's broker URL (kafka://host:port)", &cfg.IPSM),
+		durationOpt("ipsm-timeout", "INTERMW_IPSM_TIMEOUT", "external IPSM: bound on one translation", &cfg.IPSMTimeout),
 		boolOpt("strict-translation", "INTERMW_STRICT_TRANSLATION", "fail translations that would lose data", &cfg.StrictTranslation),
 	})
 	if err != nil {
