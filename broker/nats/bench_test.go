@@ -64,14 +64,14 @@ func benchRaw(b *testing.B, cfg brokertest.BenchConfig) {
 	stream := StreamName(testPrefix, topic)
 	base := subjectBase(testPrefix, topic)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
-		Name: stream, Subjects: []string{base + "*"},
-		Retention: jetstream.InterestPolicy, Storage: jetstream.FileStorage, Replicas: 1,
+		Name: stream, Subjects: []string{base + "*.*"},
+		Retention: jetstream.LimitsPolicy, MaxAge: def.MaxAge, Storage: jetstream.FileStorage, Replicas: 1,
 	}); err != nil {
 		b.Fatal(err)
 	}
-	defer js.DeleteStream(ctx, stream)
+	defer deleteStreams(b, []string{stream}, nil)
 	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
-		Durable: "rawbench", FilterSubject: base + "*",
+		Durable: "rawbench", FilterSubject: base + "*.*",
 		DeliverPolicy: jetstream.DeliverNewPolicy, AckPolicy: jetstream.AckExplicitPolicy,
 		AckWait: def.AckWait, MaxDeliver: -1, MaxAckPending: def.MaxAckPending,
 	})
@@ -95,7 +95,8 @@ func benchRaw(b *testing.B, cfg brokertest.BenchConfig) {
 	body := bytes.Repeat([]byte{'x'}, 1024)
 	subjects := make([]string, 64)
 	for i := range subjects {
-		subjects[i] = base + strconv.Itoa(partitionOf(fmt.Sprintf("conv%08d", i), def.Partitions))
+		key := fmt.Sprintf("conv%08d", i)
+		subjects[i] = base + strconv.Itoa(partitionOf(key, def.Partitions)) + ".k" + key // the subject ours uses
 	}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
@@ -253,14 +254,14 @@ func newRawLoop(b *testing.B) *rawLoop {
 	stream := StreamName(testPrefix, topic)
 	base := subjectBase(testPrefix, topic)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
-		Name: stream, Subjects: []string{base + "*"},
-		Retention: jetstream.InterestPolicy, Storage: jetstream.FileStorage, Replicas: 1,
+		Name: stream, Subjects: []string{base + "*.*"},
+		Retention: jetstream.LimitsPolicy, MaxAge: def.MaxAge, Storage: jetstream.FileStorage, Replicas: 1,
 	}); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { js.DeleteStream(context.Background(), stream) })
+	b.Cleanup(func() { deleteStreams(b, []string{stream}, nil) })
 	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
-		Durable: "rawbench", FilterSubject: base + "*",
+		Durable: "rawbench", FilterSubject: base + "*.*",
 		DeliverPolicy: jetstream.DeliverNewPolicy, AckPolicy: jetstream.AckExplicitPolicy,
 		AckWait: def.AckWait, MaxDeliver: -1, MaxAckPending: def.MaxAckPending,
 	})
@@ -277,7 +278,7 @@ func newRawLoop(b *testing.B) *rawLoop {
 	}
 	b.Cleanup(func() { cc.Stop(); <-cc.Closed() })
 	for i := range 64 {
-		l.subjects = append(l.subjects, base+strconv.Itoa(partitionOf(benchKey(i), def.Partitions)))
+		l.subjects = append(l.subjects, base+strconv.Itoa(partitionOf(benchKey(i), def.Partitions))+".k"+benchKey(i)) // the subject ours uses
 	}
 	return l
 }

@@ -104,13 +104,15 @@ func (b *Broker) ensureStream(ctx context.Context, topic string) error {
 		return nil
 	}
 	name := StreamName(b.cfg.Prefix, topic)
+	ctx, cancel := b.request(ctx)
+	defer cancel()
 	_, err := b.js.Stream(ctx, name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		_, err = b.js.CreateStream(ctx, jetstream.StreamConfig{
 			Name:        name,
 			Description: "intermw topic " + topic,
-			Subjects:    []string{subjectBase(b.cfg.Prefix, topic) + "*"},
-			Retention:   jetstream.InterestPolicy,
+			Subjects:    []string{subjectBase(b.cfg.Prefix, topic) + "*.*"},
+			Retention:   jetstream.LimitsPolicy, // see Config.MaxAge
 			Storage:     b.cfg.storage(),
 			Replicas:    1,
 			MaxAge:      b.cfg.MaxAge,
@@ -127,6 +129,11 @@ func (b *Broker) ensureStream(ctx context.Context, topic string) error {
 	b.streams[topic] = true
 	b.mu.Unlock()
 	return nil
+}
+
+// request bounds one JetStream request by Config.RequestTimeout.
+func (b *Broker) request(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, b.cfg.RequestTimeout)
 }
 
 // forgetStream drops topic from the known streams (it was deleted).

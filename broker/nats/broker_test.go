@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,5 +172,128 @@ func TestPublishWaitsForTheServer(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("the subscription did not resume after the restart")
 		}
+	}
+}
+
+// A restart in the middle of a stream of publishes loses nothing: every
+// message whose Publish returned nil is delivered.
+func TestNothingIsLostWhenTheServerRestartsUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts the NATS server")
+	}
+	defer goleak.VerifyNone(t)
+	// Messages in flight when the server stopped come back after AckWait.
+	b := newTestBroker(t, Config{AckWait: 3 * time.Second})
+	defer b.Close()
+	suffix := fmt.Sprint(time.Now().UnixNano())
+	topic := "load_t_" + suffix
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	got := map[string]bool{}
+	sub, err := b.Subscribe(ctx, topic, "load_g_"+suffix, func(_ context.Context, m *broker.Message) error {
+		mu.Lock()
+		got[string(m.Body)] = true
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer sub.Close()
+
+	var sent []string
+	var sentMu sync.Mutex
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				body := fmt.Sprintf("w%d-%d", w, i)
+				if err := b.Publish(ctx, topic, broker.Message{Key: body, Body: []byte(body)}); err != nil {
+					continue // not taken: nothing promised
+				}
+				sentMu.Lock()
+				sent = append(sent, body)
+				sentMu.Unlock()
+			}
+		})
+	}
+	waitSent := func(n int) bool {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			sentMu.Lock()
+			k := len(sent)
+			sentMu.Unlock()
+			if k >= n {
+				return true
+			}
+			if time.Now().After(deadline) {
+				return false
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitSent(200)
+	restartServer(t)
+	sentMu.Lock()
+	k := len(sent)
+	sentMu.Unlock()
+	resumed := waitSent(k + 200)
+	close(stop)
+	cancel() // unblocks publishers stuck in a retry
+	wg.Wait()
+	if !resumed {
+		t.Fatal("publishing did not resume within 20s of the restart")
+	}
+
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		mu.Lock()
+		var missing []string
+		for _, s := range sent {
+			if !got[s] {
+				missing = append(missing, s)
+			}
+		}
+		mu.Unlock()
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d published messages never arrived (first: %v)", len(missing), len(sent), missing[:min(5, len(missing))])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestKeysTravelInTheSubjectWhenTheyCan(t *testing.T) {
+	tests := []struct {
+		name, key string
+		inSubject bool
+	}{
+		{"a conversation id travels in the subject", "conv3f1c9a2e-7b1d-4c55-9a0e-2b8f1d6c7e90", true},
+		{"underscores and dashes travel in the subject", "a_b-c", true},
+		{"an empty key travels nowhere", "", false},
+		{"a key with a dot goes in a header", "a.b", false},
+		{"a key with spaces or colons goes in a header", "conv:x y", false},
+		{"a key past the limit goes in a header", strings.Repeat("k", maxSubjectKey+1), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, in := keyToken(tt.key)
+			if in != tt.inSubject {
+				t.Fatalf("keyToken(%q) in subject = %v, want %v", tt.key, in, tt.inSubject)
+			}
+			got, ok := keyFromSubject("intermw.topic.3." + tok)
+			if ok != in || (in && got != tt.key) {
+				t.Errorf("keyFromSubject of %q = %q, %v; want %q, %v", tok, got, ok, tt.key, in)
+			}
+		})
 	}
 }

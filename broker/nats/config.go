@@ -63,12 +63,25 @@ type Config struct {
 	// it redelivers the message to the group. Default 30s.
 	AckWait time.Duration
 
-	// MaxAge bounds how long a stream keeps a message nobody consumed
-	// (0: until every group consumed it).
+	// MaxAge is how long a stream keeps a message, consumed or not. Streams
+	// use limits retention, not interest retention: a server that restarts
+	// restores a stream before its consumers, and with interest retention
+	// the messages published in between find no interest and are dropped
+	// for every group (half of those published across a restart, in this
+	// package's tests). So storage holds MaxAge of traffic, and a group
+	// that consumes nothing for MaxAge loses what is older. It is set when
+	// the broker creates a stream; existing streams keep theirs. Default
+	// 24h.
 	MaxAge time.Duration
 
 	// MemoryStorage keeps streams in memory rather than on disk.
 	MemoryStorage bool
+
+	// RequestTimeout bounds one JetStream request (a publish, a stream or
+	// consumer lookup or creation). A request unanswered by then is sent
+	// again, which is what gets a publish through that went out just as
+	// the server restarted and whose answer never comes. Default 3s.
+	RequestTimeout time.Duration
 
 	// ConnectTimeout bounds one connection attempt. Default 5s.
 	ConnectTimeout time.Duration
@@ -99,6 +112,9 @@ func (c Config) withDefaults() Config {
 	if c.Partitions <= 0 {
 		c.Partitions = 16
 	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = 24 * time.Hour
+	}
 	if c.Prefetch <= 0 {
 		c.Prefetch = 64
 	}
@@ -110,6 +126,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 3 * time.Second
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 5 * time.Second
@@ -161,8 +180,8 @@ func (c Config) Validate() error {
 	if c.MaxAge < 0 {
 		errs = append(errs, errors.New("nats: MaxAge must not be negative"))
 	}
-	if c.ConnectTimeout < 0 || c.ReconnectWait < 0 || c.RetryMin < 0 || c.RetryMax < 0 {
-		errs = append(errs, errors.New("nats: ConnectTimeout, ReconnectWait, RetryMin and RetryMax must not be negative"))
+	if c.RequestTimeout < 0 || c.ConnectTimeout < 0 || c.ReconnectWait < 0 || c.RetryMin < 0 || c.RetryMax < 0 {
+		errs = append(errs, errors.New("nats: RequestTimeout, ConnectTimeout, ReconnectWait, RetryMin and RetryMax must not be negative"))
 	}
 	if c.RetryMin > 0 && c.RetryMax > 0 && c.RetryMin > c.RetryMax {
 		errs = append(errs, errors.New("nats: RetryMin must not exceed RetryMax"))

@@ -41,9 +41,40 @@ func token(name string) string {
 // StreamName is the stream holding topic's messages: "{prefix}_{token}".
 func StreamName(prefix, topic string) string { return prefix + "_" + token(topic) }
 
-// subjectBase is the subject prefix of topic's partitions:
-// "{prefix}.{token}." followed by the partition number.
+// subjectBase is the subject prefix of topic's messages, "{prefix}.{token}.",
+// followed by "{partition}.{keyToken}": a message's subject has exactly four
+// tokens.
 func subjectBase(prefix, topic string) string { return prefix + "." + token(topic) + "." }
+
+// maxSubjectKey is the longest key carried in the subject.
+const maxSubjectKey = 200
+
+// keyToken is the last subject token of a message with key: "k" + key when
+// the key is 1 to maxSubjectKey characters of [A-Za-z0-9_-] (a conversation
+// id is), so that it travels without a header; "_" otherwise, the key then
+// going in the HeaderKey header (when not empty). Headers cost the server
+// and the client noticeably more than a longer subject.
+func keyToken(key string) (tok string, inSubject bool) {
+	if key == "" || len(key) > maxSubjectKey {
+		return "_", false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return "_", false
+		}
+	}
+	return "k" + key, true
+}
+
+// keyFromSubject returns the key a subject carries, if it carries one.
+func keyFromSubject(subject string) (string, bool) {
+	i := strings.LastIndexByte(subject, '.')
+	if i < 0 || i+1 >= len(subject) || subject[i+1] != 'k' {
+		return "", false
+	}
+	return subject[i+2:], true
+}
 
 // ConsumerName is group's durable consumer: "{token}" for an unordered
 // group, "{token}_{p}" for partition p of an ordered one (partition < 0

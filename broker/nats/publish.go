@@ -12,7 +12,8 @@ import (
 	"github.com/intermw/intermw/broker"
 )
 
-// HeaderKey is the NATS header carrying Message.Key.
+// HeaderKey is the NATS header carrying Message.Key when the subject cannot
+// (see keyToken).
 const HeaderKey = "x-intermw-key"
 
 // Publish stores m in topic's stream, on the partition its key maps to, and
@@ -38,16 +39,19 @@ func (b *Broker) Publish(ctx context.Context, topic string, m broker.Message) er
 	} else {
 		p = int(b.rr.Add(1) % uint32(b.cfg.Partitions))
 	}
+	kt, inSubject := keyToken(m.Key)
 	msg := &nats.Msg{
-		Subject: subjectBase(b.cfg.Prefix, topic) + strconv.Itoa(p),
-		Header:  toHeader(m),
+		Subject: subjectBase(b.cfg.Prefix, topic) + strconv.Itoa(p) + "." + kt,
+		Header:  toHeader(m, !inSubject),
 		Data:    m.Body,
 	}
 	var bo *backoff
 	for {
 		err := b.ensureStream(ctx, topic)
 		if err == nil {
-			_, err = b.js.PublishMsg(ctx, msg)
+			actx, cancel := b.request(ctx)
+			_, err = b.js.PublishMsg(actx, msg)
+			cancel()
 			if err == nil {
 				return nil
 			}
@@ -84,12 +88,18 @@ func retryable(err error) bool {
 	return true
 }
 
-func toHeader(m broker.Message) nats.Header {
+// toHeader returns m's headers, with the key when withKey; nil when there
+// is nothing to carry.
+func toHeader(m broker.Message, withKey bool) nats.Header {
+	withKey = withKey && m.Key != ""
+	if len(m.Headers) == 0 && !withKey {
+		return nil
+	}
 	h := make(nats.Header, len(m.Headers)+1)
 	for k, v := range m.Headers {
-		h[k] = []string{v} // as given: Set would not canonicalise, but be explicit
+		h[k] = []string{v} // as given, never canonicalised
 	}
-	if m.Key != "" {
+	if withKey {
 		h[HeaderKey] = []string{m.Key}
 	}
 	return h
@@ -98,6 +108,7 @@ func toHeader(m broker.Message) nats.Header {
 // fromMsg rebuilds the message of a JetStream delivery.
 func fromMsg(topic string, msg jetstream.Msg) *broker.Message {
 	m := &broker.Message{Body: msg.Data(), Topic: topic, Attempt: 1}
+	m.Key, _ = keyFromSubject(msg.Subject())
 	if h := msg.Headers(); len(h) > 0 {
 		m.Headers = make(map[string]string, len(h))
 		for k, v := range h {

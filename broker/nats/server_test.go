@@ -184,10 +184,30 @@ func (tb *testBroker) cleanup(t testing.TB) {
 	tb.Broker.Close()
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	if len(tb.topics) == 0 {
+	var streams []string
+	var consumers [][2]string
+	for topic := range tb.topics {
+		if topic != broker.ErrorTopic {
+			streams = append(streams, StreamName(tb.cfg.Prefix, topic))
+			continue
+		}
+		for g := range tb.groups {
+			for p := -1; p < tb.cfg.Partitions; p++ {
+				consumers = append(consumers, [2]string{StreamName(tb.cfg.Prefix, topic), ConsumerName(g, p)})
+			}
+		}
+	}
+	deleteStreams(t, streams, consumers)
+}
+
+// deleteStreams deletes streams and consumers ({stream, consumer}),
+// retrying for a while if the server is away (another test may be
+// restarting it).
+func deleteStreams(t testing.TB, streams []string, consumers [][2]string) {
+	if len(streams)+len(consumers) == 0 {
 		return
 	}
-	nc, err := nats.Connect(testURL, nats.Timeout(2*time.Second), nats.NoReconnect())
+	nc, err := nats.Connect(testURL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), nats.RetryOnFailedConnect(true))
 	if err != nil {
 		t.Logf("cleanup: %v", err)
 		return
@@ -198,24 +218,26 @@ func (tb *testBroker) cleanup(t testing.TB) {
 		t.Logf("cleanup: %v", err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for topic := range tb.topics {
-		if topic != broker.ErrorTopic {
-			err := js.DeleteStream(ctx, StreamName(tb.cfg.Prefix, topic))
-			if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-				t.Logf("cleanup: delete stream of %s: %v", topic, err)
+	retry := func(what string, del func() error) {
+		for {
+			err := del()
+			if err == nil || errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+				return
 			}
-			continue
-		}
-		for g := range tb.groups {
-			for p := -1; p < tb.cfg.Partitions; p++ {
-				err := js.DeleteConsumer(ctx, StreamName(tb.cfg.Prefix, topic), ConsumerName(g, p))
-				if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-					t.Logf("cleanup: delete consumer %s of %s: %v", ConsumerName(g, p), topic, err)
-				}
+			if ctx.Err() != nil {
+				t.Logf("cleanup: delete %s: %v", what, err)
+				return
 			}
+			time.Sleep(100 * time.Millisecond)
 		}
+	}
+	for _, s := range streams {
+		retry("stream "+s, func() error { return js.DeleteStream(ctx, s) })
+	}
+	for _, c := range consumers {
+		retry("consumer "+c[1]+" of "+c[0], func() error { return js.DeleteConsumer(ctx, c[0], c[1]) })
 	}
 }
 

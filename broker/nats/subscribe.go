@@ -40,8 +40,9 @@ type subscription struct {
 	qmu    sync.RWMutex
 	queues []chan jetstream.Msg
 
-	mu  sync.Mutex
-	ccs []jetstream.ConsumeContext
+	mu       sync.Mutex
+	ccs      []jetstream.ConsumeContext
+	returned []jetstream.Msg // to hand back once unsubscribed
 
 	closeOnce sync.Once
 }
@@ -125,7 +126,7 @@ func (s *subscription) start(ctx context.Context) error {
 	if !b.cfg.OrderedGroups {
 		cfg.Durable = ConsumerName(s.group, -1)
 		cfg.Description = "intermw group " + s.group + " of topic " + s.topic
-		cfg.FilterSubject = base + "*"
+		cfg.FilterSubject = base + "*.*"
 		cfg.MaxAckPending = b.cfg.MaxAckPending
 		s.startWorkers()
 		return s.consume(ctx, stream, cfg, s.dispatch, b.cfg.Prefetch)
@@ -134,7 +135,7 @@ func (s *subscription) start(ctx context.Context) error {
 	for p := range b.cfg.Partitions {
 		cfg.Durable = ConsumerName(s.group, p)
 		cfg.Description = "intermw group " + s.group + " of topic " + s.topic + ", partition " + strconv.Itoa(p)
-		cfg.FilterSubject = base + strconv.Itoa(p)
+		cfg.FilterSubject = base + strconv.Itoa(p) + ".*"
 		cfg.MaxAckPending = 1 // one message of a partition in flight: per-key order
 		if err := s.consume(ctx, stream, cfg, s.onPartitionMsg, 16); err != nil {
 			return err
@@ -145,7 +146,9 @@ func (s *subscription) start(ctx context.Context) error {
 
 // consume creates (or finds) one durable consumer and consumes it.
 func (s *subscription) consume(ctx context.Context, stream string, cfg jetstream.ConsumerConfig, h jetstream.MessageHandler, batch int) error {
-	cons, err := s.b.js.CreateOrUpdateConsumer(ctx, stream, cfg)
+	rctx, cancel := s.b.request(ctx)
+	cons, err := s.b.js.CreateOrUpdateConsumer(rctx, stream, cfg)
+	cancel()
 	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			s.b.forgetStream(s.topic)
@@ -199,16 +202,18 @@ func (s *subscription) dispatch(msg jetstream.Msg) {
 		s.handle(msg)
 		return
 	}
-	key := ""
-	if v := msg.Headers()[HeaderKey]; len(v) > 0 {
-		key = v[0]
+	key, ok := keyFromSubject(msg.Subject())
+	if !ok {
+		if v := msg.Headers()[HeaderKey]; len(v) > 0 {
+			key = v[0]
+		}
 	}
 	h := fnv.New32a()
 	h.Write([]byte(key))
 	s.qmu.RLock()
 	defer s.qmu.RUnlock()
 	if s.queues == nil {
-		msg.Nak() // stopped
+		s.handBack(msg) // stopped
 		return
 	}
 	s.queues[h.Sum32()%uint32(len(s.queues))] <- msg
@@ -220,7 +225,7 @@ func (s *subscription) dispatch(msg jetstream.Msg) {
 // on the same worker, behind the failing one.
 func (s *subscription) handle(msg jetstream.Msg) {
 	if s.stopping.Load() {
-		msg.Nak() // fetched, never started: straight back to the group
+		s.handBack(msg) // fetched, never started: back to the group
 		return
 	}
 	opts := s.b.cfg.Options
@@ -241,7 +246,7 @@ func (s *subscription) handle(msg jetstream.Msg) {
 		}
 		s.log.WithError(err).WithFields(logrus.Fields{"conversationId": m.Key, "attempt": attempt}).Debug("handler failed, will redeliver")
 		if s.stopping.Load() {
-			msg.Nak() // draining or closing: to the group's next consumer
+			s.handBack(msg) // draining or closing: to the group's next consumer
 			return
 		}
 		msg.InProgress() // restart AckWait for the next attempt
@@ -250,7 +255,7 @@ func (s *subscription) handle(msg jetstream.Msg) {
 		case <-t.C:
 		case <-s.ctx.Done():
 			t.Stop()
-			msg.Nak()
+			s.handBack(msg)
 			return
 		}
 	}
@@ -290,6 +295,34 @@ func (s *subscription) onPartitionMsg(msg jetstream.Msg) {
 	default:
 		s.log.WithError(err).WithFields(logrus.Fields{"conversationId": m.Key, "attempt": m.Attempt}).Debug("handler failed, will redeliver")
 		msg.NakWithDelay(s.b.cfg.Options.RedeliveryDelay)
+	}
+}
+
+// handBack keeps msg, unacknowledged, to be handed back to the group once
+// this subscription's pull requests are gone (flushHandBacks): a Nak sent
+// earlier could have the server deliver the message again to a pull
+// request of this very subscription, where it would sit until AckWait.
+func (s *subscription) handBack(msg jetstream.Msg) {
+	s.mu.Lock()
+	s.returned = append(s.returned, msg)
+	s.mu.Unlock()
+}
+
+// flushHandBacks makes sure the server has processed the unsubscriptions,
+// then hands the kept messages back.
+func (s *subscription) flushHandBacks() {
+	s.mu.Lock()
+	returned := s.returned
+	s.returned = nil
+	s.mu.Unlock()
+	if len(returned) == 0 {
+		return
+	}
+	if err := s.b.nc.FlushTimeout(s.b.cfg.RequestTimeout); err != nil {
+		s.log.WithError(err).Debug("flush before handing messages back failed")
+	}
+	for _, msg := range returned {
+		msg.Nak()
 	}
 }
 
@@ -378,6 +411,7 @@ func (s *subscription) stop(then func()) {
 	s.mu.Lock()
 	s.ccs = nil
 	s.mu.Unlock()
+	s.flushHandBacks()
 }
 
 // Close stops consuming at once: running handlers see their context

@@ -66,7 +66,7 @@ func benchRaw(b *testing.B, cfg brokertest.BenchConfig) {
 	if err := pub.ExchangeDeclare(exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
-	defer pub.ExchangeDelete(exchange, false, false)
+	defer deleteTopology(b, []string{queue}, []string{exchange})
 	sub, err := conn.Channel()
 	if err != nil {
 		b.Fatal(err)
@@ -77,7 +77,6 @@ func benchRaw(b *testing.B, cfg brokertest.BenchConfig) {
 	if _, err := sub.QueueDeclare(queue, true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
-	defer pub.QueueDelete(queue, false, false, false)
 	if err := sub.QueueBind(queue, "#", exchange, false, nil); err != nil {
 		b.Fatal(err)
 	}
@@ -298,8 +297,7 @@ func newRawLoop(b *testing.B) *rawLoop {
 	b.Cleanup(func() {
 		sub.Close()
 		<-consumed
-		l.pub.QueueDelete(queue, false, false, false)
-		l.pub.ExchangeDelete(l.exchange, false, false)
+		deleteTopology(b, []string{queue}, []string{l.exchange})
 	})
 	return l
 }

@@ -125,39 +125,62 @@ func (tb *testBroker) cleanup(t testing.TB) {
 	tb.Broker.Close()
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	if len(tb.queues)+len(tb.topics) == 0 {
+	var queues, exchanges []string
+	for q := range tb.queues {
+		queues = append(queues, q)
+	}
+	for x := range tb.topics {
+		if x != broker.ErrorTopic { // shared by everything on the server
+			exchanges = append(exchanges, x)
+		}
+	}
+	deleteTopology(t, queues, exchanges)
+}
+
+// deleteTopology deletes queues then exchanges, retrying for a while if
+// the server is away (another test may be restarting it).
+func deleteTopology(t testing.TB, queues, exchanges []string) {
+	if len(queues)+len(exchanges) == 0 {
 		return
 	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := tryDeleteTopology(&queues, &exchanges)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Logf("cleanup: %v (left: queues %v, exchanges %v)", err, queues, exchanges)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// tryDeleteTopology deletes what it can, removing it from the lists.
+func tryDeleteTopology(queues, exchanges *[]string) error {
 	conn, err := amqp.Dial(testURL)
 	if err != nil {
-		t.Logf("cleanup: %v", err)
-		return
+		return err
 	}
 	defer conn.Close()
 	ch, err := conn.Channel()
 	if err != nil {
-		t.Logf("cleanup: %v", err)
-		return
+		return err
 	}
-	for q := range tb.queues {
-		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-			t.Logf("cleanup: delete queue %s: %v", q, err)
-			if ch, err = conn.Channel(); err != nil {
-				return
-			}
+	for len(*queues) > 0 {
+		if _, err := ch.QueueDelete((*queues)[0], false, false, false); err != nil {
+			return err
 		}
+		*queues = (*queues)[1:]
 	}
-	for x := range tb.topics {
-		if x == broker.ErrorTopic {
-			continue // shared by everything on the server
+	for len(*exchanges) > 0 {
+		if err := ch.ExchangeDelete((*exchanges)[0], false, false); err != nil {
+			return err
 		}
-		if err := ch.ExchangeDelete(x, false, false); err != nil {
-			t.Logf("cleanup: delete exchange %s: %v", x, err)
-			if ch, err = conn.Channel(); err != nil {
-				return
-			}
-		}
+		*exchanges = (*exchanges)[1:]
 	}
+	return nil
 }
 
 // newTestBroker connects a broker for t with quick reconnects, and cleans
