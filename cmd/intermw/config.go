@@ -45,6 +45,28 @@ type serveConfig struct {
 	// (kafka://host:port,…). IPSMTimeout bounds one external translation.
 	IPSM        string        `yaml:"ipsm"`
 	IPSMTimeout time.Duration `yaml:"ipsmTimeout"`
+
+	// Auth is the REST API's authentication: none (the Client-ID header;
+	// the default on loopback only), basic or bearer, with its settings.
+	Auth                      string `yaml:"auth"`
+	HTPasswd                  string `yaml:"htpasswd"`
+	JWKSURL                   string `yaml:"jwksUrl"`
+	JWTIssuer                 string `yaml:"jwtIssuer"`
+	JWTAudience               string `yaml:"jwtAudience"`
+	IntrospectionURL          string `yaml:"introspectionUrl"`
+	IntrospectionClientID     string `yaml:"introspectionClientId"`
+	IntrospectionClientSecret string `yaml:"introspectionClientSecret"`
+	RolesClaim                string `yaml:"rolesClaim"`
+	RolesFile                 string `yaml:"rolesFile"`
+	// WebhookAllow lists private or loopback CIDRs push callbacks may
+	// target (comma-separated).
+	WebhookAllow string `yaml:"webhookAllow"`
+	// DeliverySync is when client mailboxes reach the disk: batch (fsync
+	// before the broker ack), interval (fsync every 10ms) or none.
+	DeliverySync string `yaml:"deliverySync"`
+	// RequestTimeout is how long a request's conversation waits for its
+	// platforms' replies before the client gets an Error.
+	RequestTimeout time.Duration `yaml:"requestTimeout"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -60,6 +82,9 @@ func defaultServeConfig() serveConfig {
 		EmulatorDevices:  5,
 		IPSM:             "embedded",
 		IPSMTimeout:      10 * time.Second,
+		Auth:             "none",
+		DeliverySync:     "interval",
+		RequestTimeout:   30 * time.Second,
 	}
 }
 

@@ -70,6 +70,7 @@ type hub struct {
 	prm      *prm.PRM
 	ipsmrm   *ipsmrm.IPSMRM
 	host     *bridges.Host
+	arm      *armParts
 
 	closers []io.Closer
 }
@@ -177,6 +178,11 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 		}
 		h.own(h.prm)
 	}
+	if comps["arm"] {
+		if err := h.buildARM(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
 	ok = true
 	return h, nil
 }
@@ -251,6 +257,19 @@ func (h *hub) run(ctx context.Context, serve func(ctx context.Context) error) er
 		{"ipsmrm", h.ipsmrm, h.ipsmrm != nil},
 		{"services", readyServices{h.services}, h.services != nil},
 		{"prm", h.prm, h.prm != nil},
+	}
+	if h.arm != nil {
+		order = append(order,
+			struct {
+				name string
+				r    runner
+				on   bool
+			}{"delivery", deliveryRunner{h.arm.delivery}, true},
+			struct {
+				name string
+				r    runner
+				on   bool
+			}{"arm", h.arm.server, true})
 	}
 	for _, c := range order {
 		if !c.on {

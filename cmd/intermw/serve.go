@@ -35,6 +35,19 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		intOpt("emulator-devices", "INTERMW_EMULATOR_DEVICES", "MWTestPlatform: devices reported on discovery", &cfg.EmulatorDevices),
 		stringOpt("ipsm", "INTERMW_IPSM", "semantic translation: embedded, none, or an external IPSM's broker URL (kafka://host:port)", &cfg.IPSM),
 		durationOpt("ipsm-timeout", "INTERMW_IPSM_TIMEOUT", "external IPSM: bound on one translation", &cfg.IPSMTimeout),
+		stringOpt("auth", "INTERMW_AUTH", "REST authentication: none (Client-ID header), basic or bearer", &cfg.Auth),
+		stringOpt("htpasswd", "INTERMW_HTPASSWD", "basic auth: htpasswd-style file (user:sha256hex or user:bcrypt)", &cfg.HTPasswd),
+		stringOpt("jwks-url", "INTERMW_JWKS_URL", "bearer auth: JWKS URL verifying JWTs", &cfg.JWKSURL),
+		stringOpt("jwt-issuer", "INTERMW_JWT_ISSUER", "bearer auth: required iss claim", &cfg.JWTIssuer),
+		stringOpt("jwt-audience", "INTERMW_JWT_AUDIENCE", "bearer auth: required aud claim", &cfg.JWTAudience),
+		stringOpt("introspection-url", "INTERMW_INTROSPECTION_URL", "bearer auth: RFC 7662 token introspection endpoint", &cfg.IntrospectionURL),
+		stringOpt("introspection-client-id", "INTERMW_INTROSPECTION_CLIENT_ID", "bearer auth: introspection client id", &cfg.IntrospectionClientID),
+		stringOpt("introspection-client-secret", "INTERMW_INTROSPECTION_CLIENT_SECRET", "bearer auth: introspection client secret", &cfg.IntrospectionClientSecret),
+		stringOpt("roles-claim", "INTERMW_ROLES_CLAIM", "bearer auth: claim holding roles", &cfg.RolesClaim),
+		stringOpt("roles-file", "INTERMW_ROLES_FILE", "file of principal: role, role lines", &cfg.RolesFile),
+		stringOpt("webhook-allow", "INTERMW_WEBHOOK_ALLOW", "private/loopback CIDRs push callbacks may target, comma-separated", &cfg.WebhookAllow),
+		stringOpt("delivery-sync", "INTERMW_DELIVERY_SYNC", "client mailbox fsync policy: batch, interval or none", &cfg.DeliverySync),
+		durationOpt("request-timeout", "INTERMW_REQUEST_TIMEOUT", "how long a request waits for its platforms' replies", &cfg.RequestTimeout),
 		boolOpt("strict-translation", "INTERMW_STRICT_TRANSLATION", "fail translations that would lose data", &cfg.StrictTranslation),
 	})
 	if err != nil {
@@ -51,12 +64,17 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	defer h.close()
 
 	mux := http.NewServeMux()
-	health := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	if h.arm != nil {
+		// The ARM serves /api/..., /healthz, /readyz and /metrics.
+		mux.Handle("/", h.arm.server)
+	} else {
+		health := func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+		}
+		mux.HandleFunc("/healthz", health)
+		mux.HandleFunc("/readyz", health)
 	}
-	mux.HandleFunc("/healthz", health)
-	mux.HandleFunc("/readyz", health)
 	if h.ipsm != nil {
 		mux.Handle("/ipsm/", http.StripPrefix("/ipsm", h.ipsm.Handler()))
 	}
@@ -65,6 +83,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		// Read-only: the registries change only through the hub.
 		mux.Handle("/sparql", sparqlHandler)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
