@@ -24,6 +24,10 @@ var (
 	ErrUnknownPlatformType = errors.New("unknown platform type")
 	// ErrClosed: the bridge was closed.
 	ErrClosed = errors.New("bridge closed")
+	// ErrNotAddressed: a message reached a platform's topic without naming
+	// the platform among its ReceiverPlatformIds; the host drops it (a copy
+	// goes to the error topic).
+	ErrNotAddressed = errors.New("message not addressed to the platform")
 )
 
 // Bridge connects the hub to one registered IoT platform. A Factory makes
@@ -99,7 +103,10 @@ type Observer interface {
 // (observations, device changes) to the platform's bridge_ipsmrm topic. It
 // sets each message's SenderPlatformId to the bridge's platform and keys
 // it by its ConversationID; the messages must carry a conversationID and
-// a type. Emit publishes them in order and returns the first error.
+// a type. Emit publishes them in order and returns the first error. It
+// encodes each message before publishing it and keeps nothing of msgs
+// after it returns, so a bridge may reuse the messages (and their slices)
+// of one batch for the next.
 type Emitter interface {
 	Emit(ctx context.Context, msgs ...*messages.Message) error
 }

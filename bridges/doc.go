@@ -26,6 +26,21 @@
 // reach the registry first. What a bridge sends on its own (observations)
 // goes through the Emitter it got from its factory.
 //
+// # Routing headers
+//
+// Everything the host publishes (replies, Device_Init/Add, what bridges
+// emit) carries the broker routing headers written from the message it
+// encodes (broker/headers.go), so IPSMRM and PRM route it without decoding
+// it; bridgetest checks this on every message. The host encodes with
+// messages.AppendEncode into pooled buffers and publishes a bridge's Emit
+// batch through one buffer and one header map (the broker copies both);
+// Emit keeps nothing of the messages it is given, so a bridge may reuse
+// them. Requests reaching a platform are always decoded (the bridge needs
+// them), and one whose body does not name the platform among its
+// ReceiverPlatformIds is dropped with ErrNotAddressed (a copy goes to the
+// error topic), so routing headers lying about the receivers cannot have
+// a request served on a platform it was not for.
+//
 // # How the host learns of platforms
 //
 // Brokers have no wildcard subscriptions, and a message published on a
@@ -36,7 +51,9 @@
 //
 //  1. The host consumes prm_ipsmrm with its own group ("bridges") only to
 //     watch for Platform_register requests (Sys_init replays included);
-//     for each receiver it subscribes to ipsmrm_bridge_{platformId}.
+//     for each receiver it subscribes to ipsmrm_bridge_{platformId}. It
+//     reads the routing headers when they can be trusted and decodes only
+//     messages without them (Config.DecodeAlways: always).
 //  2. IPSMRM consumes the same request (group "ipsmrm") concurrently. It
 //     first subscribes to bridge_ipsmrm_{platformId}, then sends the
 //     request down ipsmrm_bridge_{platformId} and repeats it, with capped

@@ -39,6 +39,10 @@ type Config struct {
 	// topic. Default "bridges". Two hosts serving different platform types
 	// over one broker need different groups.
 	Group string
+	// DecodeAlways makes the host decode every message on prm_ipsmrm to
+	// watch for Platform_register, ignoring routing headers, as it did
+	// before they existed. For comparison and debugging.
+	DecodeAlways bool
 	// DiscoveryBatch is how many devices one Device_Init or Device_Add
 	// message reports at most. Default 100.
 	DiscoveryBatch int
@@ -107,6 +111,7 @@ type Host struct {
 	closed  bool
 	watch   broker.Subscription
 	closers sync.WaitGroup // subscriptions being closed outside their handler
+	bufs    sync.Pool      // *[]byte encoding buffers
 
 	ready     chan struct{}
 	done      chan struct{}
@@ -198,12 +203,29 @@ func (h *Host) Close() error {
 // Platform_register, makes sure the host consumes the platform's topic
 // before IPSMRM's copy of the request reaches it (see the package
 // documentation for the ordering argument).
+//
+// Trusted routing headers (broker.ReadRoute) answer that without decoding
+// the body, which matters since every observation sent down to a platform
+// (platform-to-platform subscriptions) passes here.
 func (h *Host) handleWatch(ctx context.Context, bm *broker.Message) error {
-	m, err := h.cfg.Codec.Decode(bm.Body)
-	if err != nil || !m.Metadata.Is(messages.PlatformRegister) || m.Metadata.Is(messages.Response) {
-		return nil // IPSMRM answers malformed requests
+	var receivers []string
+	r, ok := broker.Route{}, false
+	if !h.cfg.DecodeAlways {
+		r, ok = broker.ReadRoute(bm)
 	}
-	for _, pid := range m.Metadata.ReceiverPlatformIDs {
+	if ok {
+		if !r.Has(messages.PlatformRegister.String()) || r.Has(messages.Response.String()) {
+			return nil
+		}
+		receivers = r.Receivers
+	} else {
+		m, err := h.cfg.Codec.Decode(bm.Body)
+		if err != nil || !m.Metadata.Is(messages.PlatformRegister) || m.Metadata.Is(messages.Response) {
+			return nil // IPSMRM answers malformed requests
+		}
+		receivers = m.Metadata.ReceiverPlatformIDs
+	}
+	for _, pid := range receivers {
 		if _, err := h.ensureSlot(ctx, pid); err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -34,6 +36,15 @@ func (h *Host) handlePlatform(ctx context.Context, pid string, bm *broker.Messag
 	if md.Is(messages.Response) {
 		log.Debug("dropping a response sent down to a bridge")
 		return nil
+	}
+	if !slices.Contains(md.ReceiverPlatformIDs, pid) {
+		// IPSMRM sends a message only to the platforms it names; one that
+		// does not name this platform was misrouted (routing headers that
+		// lie about the receivers), and acting on it could serve one
+		// client's request on a platform nobody asked.
+		log.Warn("dropping a message not addressed to the platform")
+		return h.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: bm.Key, Body: bm.Body,
+			Headers: map[string]string{broker.HeaderOriginalTopic: bm.Topic, broker.HeaderLastError: ErrNotAddressed.Error()}})
 	}
 	s := h.currentSlot(pid)
 	if s == nil {
@@ -280,12 +291,38 @@ func (h *Host) replyError(ctx context.Context, log logrus.FieldLogger, pid strin
 	return h.publish(ctx, broker.ErrorTopic, r)
 }
 
+// publish encodes m and publishes it on topic, keyed by its conversation,
+// with routing headers written from m (see broker.SetRouteHeaders).
 func (h *Host) publish(ctx context.Context, topic string, m *messages.Message) error {
-	body, err := h.cfg.Codec.Encode(m)
+	bp := h.buffer()
+	defer h.bufs.Put(bp)
+	hd := make(map[string]string, 8)
+	return h.publishWith(ctx, topic, m, bp, hd)
+}
+
+// publishWith is publish with the caller's encoding buffer and header map,
+// which it reuses: the broker copies both (broker.Publisher).
+func (h *Host) publishWith(ctx context.Context, topic string, m *messages.Message, bp *[]byte, hd map[string]string) error {
+	body, err := messages.AppendEncode((*bp)[:0], m)
 	if err != nil {
 		return fmt.Errorf("bridges host: encode %s: %w", m.Metadata.Kind(), err)
 	}
-	return h.cfg.Broker.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body})
+	*bp = body
+	out := broker.Message{Key: m.Metadata.ConversationID, Body: body}
+	if broker.SetRouteHeaders(hd, routeOf(&m.Metadata), body) {
+		out.Headers = hd
+	}
+	return h.cfg.Broker.Publish(ctx, topic, out)
+}
+
+// buffer returns an encoding buffer from the host's pool; put it back
+// with h.bufs.Put.
+func (h *Host) buffer() *[]byte {
+	if bp, ok := h.bufs.Get().(*[]byte); ok {
+		return bp
+	}
+	b := make([]byte, 0, 4096)
+	return &b
 }
 
 // emitter is the Emitter the host gives a bridge.
@@ -295,15 +332,43 @@ type emitter struct {
 	topic string
 }
 
+// Emit encodes and publishes msgs in order through one reused buffer and
+// header map; it keeps nothing of msgs after it returns.
 func (e *emitter) Emit(ctx context.Context, msgs ...*messages.Message) error {
+	bp := e.h.buffer()
+	defer e.h.bufs.Put(bp)
+	hd := make(map[string]string, 8)
 	for _, m := range msgs {
 		if m.Metadata.ConversationID == "" {
 			return fmt.Errorf("%w: an emitted %s has no conversationID", ErrInvalidRequest, m.Metadata.Kind())
 		}
 		m.Metadata.SenderPlatformID = e.pid
-		if err := e.h.publish(ctx, e.topic, m); err != nil {
+		if err := e.h.publishWith(ctx, e.topic, m, bp, hd); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// routeOf is the route the headers of a message with metadata md say.
+func routeOf(md *messages.Metadata) broker.Route {
+	r := broker.Route{
+		Conversation: md.ConversationID,
+		Client:       md.ClientID,
+		Sender:       md.SenderPlatformID,
+		Receivers:    md.ReceiverPlatformIDs,
+		Types:        make([]string, 0, len(md.Types)+1),
+	}
+	unrecognized := false
+	for _, t := range md.Types {
+		r.Types = append(r.Types, t.String())
+		unrecognized = unrecognized || t == messages.Unrecognized
+	}
+	if len(md.UnknownTypes) > 0 && !unrecognized {
+		r.Types = append(r.Types, messages.Unrecognized.String())
+	}
+	if !md.DateTimeStamp.IsZero() {
+		r.DateTimeStamp = md.DateTimeStamp.UTC().Format(time.RFC3339Nano)
+	}
+	return r
 }

@@ -23,5 +23,23 @@
 // every message is forwarded as the bytes that came, without re-encoding;
 // with one, data messages are decoded, translated per platform and
 // direction (PlatformInfo carries the platform's type and registration
-// payload, with its alignment names) and encoded again.
+// payload, with its alignment names) and encoded again, with routing
+// headers written from the translation.
+//
+// # Routing headers
+//
+// IPSMRM routes by the broker routing headers (broker/headers.go) when
+// broker.ReadRoute trusts them, so without a Translator it carries
+// observations and every other message except Platform_register requests
+// (whose payload it reads) without decoding them. A message without
+// trusted headers is decoded, routed by its body and carried on with
+// routing headers written from it. When IPSMRM decodes a message it
+// routed by its headers (to translate it, learn a platform or answer it)
+// and the body disagrees with them, the message goes to the error topic
+// with ErrHeaderMismatch instead of on. The trust rules are those of
+// broker/headers.go: only the hub's components write the headers. The
+// bridges host also refuses a request whose body does not name the
+// platform whose topic it came on, so headers lying about the receivers
+// cannot have a request served by a platform it was not for.
+// Config.DecodeAlways restores decoding every message.
 package ipsmrm

@@ -52,6 +52,10 @@ type Config struct {
 	Platforms Platforms
 	// Group is IPSMRM's consumer group. Default "ipsmrm".
 	Group string
+	// DecodeAlways makes IPSMRM decode every delivered message and ignore
+	// its routing headers, as it did before they existed. For comparison
+	// (the prm package's BenchmarkObservationPipeline) and debugging.
+	DecodeAlways bool
 	// RegisterRetry is the first pause before a Platform_register is sent
 	// again to a bridge that has not answered (it doubles up to
 	// RegisterRetryMax); RegisterTimeout is when IPSMRM gives up and
@@ -115,8 +119,9 @@ func (c Config) withDefaults() Config {
 // IPSMRM routes messages between PRM and the bridges. Make one with New,
 // then Run it.
 type IPSMRM struct {
-	cfg Config
-	log logrus.FieldLogger
+	cfg   Config
+	log   logrus.FieldLogger
+	debug bool // log writes Debug entries
 
 	mu        sync.Mutex
 	closed    bool
@@ -135,6 +140,7 @@ type IPSMRM struct {
 type platform struct {
 	info       PlatformInfo
 	subscribed bool
+	downTopic  string // ipsmrm_bridge_{platformId}
 	// registering counts the Platform_register requests sent to the
 	// bridge and not answered yet; while there are any, other requests for
 	// the platform are held in held and sent once one is answered, so that
@@ -153,6 +159,7 @@ func New(cfg Config) (*IPSMRM, error) {
 	return &IPSMRM{
 		cfg:       cfg,
 		log:       cfg.Log.WithField("component", "ipsmrm"),
+		debug:     debugEnabled(cfg.Log),
 		platforms: map[string]*platform{},
 		pending:   map[string]chan struct{}{},
 		ctx:       ctx,
@@ -186,7 +193,7 @@ func (r *IPSMRM) Run(ctx context.Context) error {
 		}
 		for _, p := range ps {
 			r.learn(p)
-			if err := r.ensureSubscribed(ctx, p.ID); err != nil {
+			if _, err := r.ensureSubscribed(ctx, p.ID); err != nil {
 				return err
 			}
 		}
@@ -246,41 +253,48 @@ func (r *IPSMRM) info(pid string) PlatformInfo {
 	return PlatformInfo{ID: pid}
 }
 
-// ensureSubscribed consumes bridge_ipsmrm_{pid} unless IPSMRM already does.
+// ensureSubscribed consumes bridge_ipsmrm_{pid} unless IPSMRM already does,
+// and returns ipsmrm_bridge_{pid}, the topic to send the platform (names
+// are built once per platform: escaping an IRI hashes it).
 // The subscription stays until Close, also after the platform unregisters,
 // so that whatever its bridge sent last is still carried up.
-func (r *IPSMRM) ensureSubscribed(ctx context.Context, pid string) error {
+func (r *IPSMRM) ensureSubscribed(ctx context.Context, pid string) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return broker.ErrClosed
+		return "", broker.ErrClosed
 	}
 	p := r.platforms[pid]
 	if p == nil {
 		p = &platform{info: PlatformInfo{ID: pid}}
 		r.platforms[pid] = p
 	}
+	if p.downTopic == "" {
+		p.downTopic = broker.IPSMRMToBridge(pid)
+	}
 	if p.subscribed {
-		return nil
+		return p.downTopic, nil
 	}
 	sub, err := r.cfg.Broker.Subscribe(ctx, broker.BridgeToIPSMRM(pid), r.cfg.Group,
 		func(ctx context.Context, bm *broker.Message) error { return r.handleUp(ctx, pid, bm) })
 	if err != nil {
-		return fmt.Errorf("ipsmrm: subscribe to the bridge of %s: %w", pid, err)
+		return "", fmt.Errorf("ipsmrm: subscribe to the bridge of %s: %w", pid, err)
 	}
 	p.subscribed = true
 	r.subs = append(r.subs, sub)
 	r.log.WithField("platformId", pid).Debug("consuming the bridge's topic")
-	return nil
+	return p.downTopic, nil
 }
 
-// publish encodes m and publishes it on topic.
+// publish encodes m and publishes it on topic, with routing headers
+// written from m.
 func (r *IPSMRM) publish(ctx context.Context, topic string, m *messages.Message) error {
 	body, err := r.cfg.Codec.Encode(m)
 	if err != nil {
 		return fmt.Errorf("ipsmrm: encode %s: %w", m.Metadata.Kind(), err)
 	}
-	return r.cfg.Broker.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body})
+	return r.cfg.Broker.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body,
+		Headers: broker.RouteHeaders(routeOf(&m.Metadata), body)})
 }
 
 // replyError answers req upstream with an Error, and puts a copy on the
@@ -294,9 +308,14 @@ func (r *IPSMRM) replyError(ctx context.Context, log logrus.FieldLogger, req *me
 	return r.publish(ctx, broker.ErrorTopic, e)
 }
 
-func msgLog(log logrus.FieldLogger, m *messages.Message) logrus.FieldLogger {
-	md := &m.Metadata
-	return log.WithFields(logrus.Fields{
+// msgLog returns the logger for one message: with its fields when Debug
+// logs are written, otherwise the component's logger (building fields per
+// message costs more than routing it).
+func (r *IPSMRM) msgLog(md *messages.Metadata) logrus.FieldLogger {
+	if !r.debug {
+		return r.log
+	}
+	return r.log.WithFields(logrus.Fields{
 		"conversationId": md.ConversationID, "clientId": md.ClientID, "type": md.Kind().String(),
 	})
 }

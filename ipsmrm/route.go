@@ -20,31 +20,47 @@ var errNoReceiver = errors.New("message bound for platforms has no ReceiverPlatf
 
 // handleDown routes one message from PRM to the bridges of its receivers.
 func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
-	m, err := r.cfg.Codec.Decode(bm.Body)
-	if err != nil {
-		r.log.WithError(err).Warn("undecodable message on prm_ipsmrm")
-		return r.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: bm.Key, Body: bm.Body,
-			Headers: map[string]string{broker.HeaderOriginalTopic: broker.PRMToIPSMRM, broker.HeaderLastError: err.Error()}})
+	e, err := r.open(ctx, bm)
+	if e == nil {
+		return err
 	}
-	md := &m.Metadata
-	log := msgLog(r.log, m)
+	md := e.md
+	log := r.msgLog(md)
 	if len(md.ReceiverPlatformIDs) == 0 {
+		m, err := r.load(ctx, e)
+		if m == nil {
+			return err
+		}
 		return r.replyError(ctx, log, m, errNoReceiver)
 	}
 	register := md.Is(messages.PlatformRegister) && !md.Is(messages.Response)
+	data := isData(md) && r.cfg.Translator != nil
+	var m *messages.Message
+	if register || data {
+		// The registration's payload describes the platform; translation
+		// works on the whole message.
+		if m, err = r.load(ctx, e); m == nil {
+			return err
+		}
+		md = &m.Metadata
+	}
 	if register {
 		for _, pid := range md.ReceiverPlatformIDs {
 			r.learn(platformInfo(pid, m))
 		}
 	}
-	data := isData(m) && r.cfg.Translator != nil
+	headers := r.passHeaders(e)
 	for _, pid := range md.ReceiverPlatformIDs {
-		plog := log.WithField("platformId", pid)
+		plog := log
+		if r.debug {
+			plog = log.WithField("platformId", pid)
+		}
 		// Consume the bridge's answers before asking it anything.
-		if err := r.ensureSubscribed(ctx, pid); err != nil {
+		topic, err := r.ensureSubscribed(ctx, pid)
+		if err != nil {
 			return err
 		}
-		out := broker.Message{Key: bm.Key, Body: bm.Body}
+		out := broker.Message{Key: bm.Key, Headers: headers, Body: bm.Body}
 		if data {
 			tm, err := r.cfg.Translator.Translate(ctx, m.Clone(), Downstream, r.info(pid))
 			if err != nil {
@@ -56,8 +72,8 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 			if out.Body, err = r.cfg.Codec.Encode(tm); err != nil {
 				return fmt.Errorf("ipsmrm: encode: %w", err)
 			}
+			out.Headers = headersFor(nil, &tm.Metadata, out.Body)
 		}
-		topic := broker.IPSMRMToBridge(pid)
 		if register {
 			r.sendRegister(plog, pid, m, topic, out)
 			continue
@@ -157,14 +173,15 @@ func (r *IPSMRM) hold(pid string, m broker.Message) bool {
 
 // handleUp routes one message from the bridge of pid to PRM.
 func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) error {
-	m, err := r.cfg.Codec.Decode(bm.Body)
-	if err != nil {
-		r.log.WithError(err).WithField("platformId", pid).Warn("undecodable message from a bridge")
-		return r.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: bm.Key, Body: bm.Body,
-			Headers: map[string]string{broker.HeaderOriginalTopic: broker.BridgeToIPSMRM(pid), broker.HeaderLastError: err.Error()}})
+	e, err := r.open(ctx, bm)
+	if e == nil {
+		return err
 	}
-	md := &m.Metadata
-	log := msgLog(r.log, m).WithField("platformId", pid)
+	md := e.md
+	log := r.msgLog(md)
+	if r.debug {
+		log = log.WithField("platformId", pid)
+	}
 	if md.Is(messages.Response) && md.Is(messages.PlatformRegister) {
 		r.mu.Lock()
 		if ch, ok := r.pending[md.ConversationID+" "+pid]; ok {
@@ -177,8 +194,12 @@ func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) e
 		log.Debug("dropping the answer to a Sys_init replay")
 		return nil
 	}
-	out := broker.Message{Key: bm.Key, Body: bm.Body}
-	if isData(m) && r.cfg.Translator != nil {
+	out := broker.Message{Key: bm.Key, Headers: r.passHeaders(e), Body: bm.Body}
+	if isData(md) && r.cfg.Translator != nil {
+		m, err := r.load(ctx, e)
+		if m == nil {
+			return err
+		}
 		tm, err := r.cfg.Translator.Translate(ctx, m.Clone(), Upstream, r.info(pid))
 		if err != nil {
 			return r.replyError(ctx, log, m, fmt.Errorf("translating from %s: %w", pid, err))
@@ -186,6 +207,7 @@ func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) e
 		if out.Body, err = r.cfg.Codec.Encode(tm); err != nil {
 			return fmt.Errorf("ipsmrm: encode: %w", err)
 		}
+		out.Headers = headersFor(nil, &tm.Metadata, out.Body)
 	}
 	log.Debug("to PRM")
 	return r.cfg.Broker.Publish(ctx, broker.IPSMRMToPRM, out)

@@ -58,8 +58,7 @@ func (PassThrough) Translate(_ context.Context, msg *messages.Message, _ Directi
 // isData reports whether m carries data and so goes through the
 // translator: observations, actuations, device registry changes and
 // platform device management. Control messages and errors do not.
-func isData(m *messages.Message) bool {
-	md := &m.Metadata
+func isData(md *messages.Metadata) bool {
 	if md.Is(messages.Error) {
 		return false
 	}

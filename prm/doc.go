@@ -39,5 +39,46 @@
 //
 // Messages PRM cannot route are answered with an Error reply on prm_arm,
 // and a copy goes to the error topic. Logs are Debug per message with the
-// conversationId, clientId and platformId fields.
+// conversationId, clientId and platformId fields (built only when Debug is
+// enabled).
+//
+// # Routing headers
+//
+// PRM routes by the broker routing headers (broker.HeaderTypes and the
+// others in broker/headers.go) when broker.ReadRoute trusts them: every
+// header present, the conversation equal to the message's Key, the body's
+// CRC-32C matching. Routing needs only the types, conversation and
+// receivers, so observations and every other pass-through message are
+// forwarded without decoding the body. PRM decodes only when it must read
+// or change the message: List_supported_platform_types, Virtual_subscribe
+// and Virtual_unsubscribe handling, the confirmations it turns into
+// Virtual_* replies, observations of platform-to-platform subscriptions
+// (rewritten), and Error replies. A message without trusted headers (from
+// another implementation, from POST /requests, from a component that does
+// not write them, or with stale ones) is decoded and routed by its body,
+// and PRM forwards it with routing headers written from what it decoded,
+// so the components after it need not decode it again. Everything PRM
+// publishes itself carries headers written from the message.
+//
+// Trust: the headers are written only by the hub's own components, from
+// the message they encode (see broker/headers.go), so they are trusted for
+// routing. When PRM decodes a message it routed by its headers and the
+// body disagrees with them (types, conversation, client, sender or
+// receivers), the message goes to the error topic with
+// ErrHeaderMismatch and is not routed: a forged header set cannot, for
+// instance, have another client's observation rewritten into a
+// platform-to-platform subscription. Which client receives a message on
+// prm_arm is for ARM to decide from its conversation table; the client
+// header is informational. Config.DecodeAlways restores decoding every
+// message (for comparison and debugging).
+//
+// BenchmarkObservationPipeline compares the two in one run (emulator →
+// host → IPSMRM → PRM → prm_arm, 400 devices, as fast as it goes) on the
+// shared 2-core machine: with every hop decoding, about 115 µs of process
+// CPU and 153 allocations per observation; with routing headers, about
+// 60 µs and 85 when the consumer standing in for ARM still decodes, and
+// about 38 µs and 48 when it reads the headers too; one encode in the
+// emulator's host is then more than half of what is left.
+// BenchmarkObservationLatency offers 10k observations/s and reports the
+// latency from dateTimeStamp to prm_arm (p50/p95/p99).
 package prm

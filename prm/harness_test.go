@@ -9,6 +9,7 @@ import (
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/broker/memory"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/prm"
 )
 
 const wait = 10 * time.Second
@@ -137,4 +138,70 @@ func waitReady(t *testing.T, chans ...<-chan struct{}) {
 			t.Fatal("a component did not get ready")
 		}
 	}
+}
+
+// publishWithHeaders publishes m with the routing headers our components
+// write.
+func publishWithHeaders(t *testing.T, b broker.Publisher, codec *messages.Codec, topic string, m *messages.Message) {
+	t.Helper()
+	body, err := codec.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := broker.RouteHeaders(prm.RouteOf(&m.Metadata), body)
+	if h == nil {
+		t.Fatal("no routing headers for the message")
+	}
+	if err := b.Publish(context.Background(), topic, broker.Message{Key: m.Metadata.ConversationID, Body: body, Headers: h}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawCollector keeps the broker messages a group receives on a topic, as
+// they came.
+type rawCollector struct {
+	mu   sync.Mutex
+	msgs []broker.Message
+}
+
+func collectRaw(t *testing.T, b broker.Subscriber, topic, group string) *rawCollector {
+	t.Helper()
+	c := &rawCollector{}
+	_, err := b.Subscribe(context.Background(), topic, group, func(_ context.Context, bm *broker.Message) error {
+		c.mu.Lock()
+		c.msgs = append(c.msgs, *bm)
+		c.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// waitKey waits for a message keyed key and returns it.
+func (c *rawCollector) waitKey(t *testing.T, key string) broker.Message {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		if ms := c.withKey(key); len(ms) > 0 {
+			return ms[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing keyed %s within %v", key, wait)
+		}
+		<-time.After(time.Millisecond)
+	}
+}
+
+func (c *rawCollector) withKey(key string) []broker.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []broker.Message
+	for _, m := range c.msgs {
+		if m.Key == key {
+			out = append(out, m)
+		}
+	}
+	return out
 }

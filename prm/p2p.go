@@ -78,27 +78,32 @@ func (c *p2pCache) forget(conv string) {
 
 // observation routes an observation from a platform: to the target
 // platform when its conversation is a platform-to-platform subscription,
-// to the client otherwise.
-func (p *PRM) observation(ctx context.Context, log logrus.FieldLogger, bm *broker.Message, m *messages.Message) error {
-	md := &m.Metadata
+// to the client otherwise. Only the first needs the body decoded.
+func (p *PRM) observation(ctx context.Context, log logrus.FieldLogger, e *envelope) error {
+	conv := e.md.ConversationID
 	if p.p2p == nil {
 		log.Debug("observation to the client")
-		return p.forward(ctx, broker.PRMToARM, bm)
+		return p.forward(ctx, broker.PRMToARM, e)
 	}
-	route, found, err := p.p2p.get(ctx, md.ConversationID)
+	route, found, err := p.p2p.get(ctx, conv)
 	if err != nil {
-		return fmt.Errorf("prm: look up platform-to-platform subscription %s: %w", md.ConversationID, err)
+		return fmt.Errorf("prm: look up platform-to-platform subscription %s: %w", conv, err)
 	}
 	if !found {
 		log.Debug("observation to the client")
-		return p.forward(ctx, broker.PRMToARM, bm)
+		return p.forward(ctx, broker.PRMToARM, e)
 	}
+	m, err := p.load(ctx, e)
+	if m == nil {
+		return err
+	}
+	md := &m.Metadata
 	if md.SenderPlatformID != route.SourcePlatformID {
 		return p.replyError(ctx, log, m, fmt.Errorf("%w: observation of subscription %s from %s, not its source platform %s",
 			ErrUnroutable, md.ConversationID, md.SenderPlatformID, route.SourcePlatformID))
 	}
 	rewriteP2P(m, route)
-	log.WithField("targetPlatformId", route.TargetPlatformID).Debug("observation to the target platform")
+	log.Debug("observation to the target platform")
 	return p.publish(ctx, broker.PRMToIPSMRM, m)
 }
 
@@ -144,7 +149,11 @@ func (p *PRM) virtualSubscribe(ctx context.Context, log logrus.FieldLogger, req 
 // virtualUnsubscribe ends a platform-to-platform subscription: it
 // unsubscribes from the source device (while the registry still knows the
 // route) and has Services remove the subscription.
-func (p *PRM) virtualUnsubscribe(ctx context.Context, log logrus.FieldLogger, bm *broker.Message, req *messages.Message) error {
+func (p *PRM) virtualUnsubscribe(ctx context.Context, log logrus.FieldLogger, e *envelope) error {
+	req, err := p.load(ctx, e)
+	if req == nil {
+		return err
+	}
 	if p.p2p == nil {
 		return p.replyError(ctx, log, req, fmt.Errorf("%w: platform-to-platform subscriptions are not configured", ErrUnroutable))
 	}
@@ -170,7 +179,7 @@ func (p *PRM) virtualUnsubscribe(ctx context.Context, log logrus.FieldLogger, bm
 	}
 	p.p2p.forget(subID)
 	log.Debug("unsubscribed from the source device; removing from the registry")
-	return p.forward(ctx, broker.PRMToSRM, bm)
+	return p.forward(ctx, broker.PRMToSRM, e)
 }
 
 // virtualReply turns a platform's confirmation of a Subscribe/Unsubscribe

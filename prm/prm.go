@@ -96,6 +96,11 @@ type Config struct {
 	Replay State
 	// Group is PRM's consumer group. Default "prm".
 	Group string
+	// DecodeAlways makes PRM decode every delivered message and ignore its
+	// routing headers, as it did before they existed. For comparison
+	// (BenchmarkObservationPipeline) and debugging; PRM still writes
+	// routing headers on what it publishes.
+	DecodeAlways bool
 	// Builder stamps the messages PRM makes. Default: wall clock, random
 	// UUIDs.
 	Builder messages.Builder
@@ -144,9 +149,10 @@ func (c Config) withDefaults() Config {
 
 // PRM is the Platform Request Manager. Make one with New, then Run it.
 type PRM struct {
-	cfg Config
-	log logrus.FieldLogger
-	p2p *p2pCache
+	cfg   Config
+	log   logrus.FieldLogger
+	debug bool // log writes Debug entries
+	p2p   *p2pCache
 
 	mu        sync.Mutex
 	subs      []broker.Subscription
@@ -165,6 +171,7 @@ func New(cfg Config) (*PRM, error) {
 	p := &PRM{
 		cfg:   cfg,
 		log:   cfg.Log.WithField("component", "prm"),
+		debug: debugEnabled(cfg.Log),
 		ready: make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -277,18 +284,28 @@ func (p *PRM) replay(ctx context.Context) error {
 	return nil
 }
 
-// publish encodes m and publishes it on topic, keyed by its conversation.
+// publish encodes m and publishes it on topic, keyed by its conversation,
+// with routing headers written from m.
 func (p *PRM) publish(ctx context.Context, topic string, m *messages.Message) error {
 	body, err := p.cfg.Codec.Encode(m)
 	if err != nil {
 		return fmt.Errorf("prm: encode %s: %w", m.Metadata.Kind(), err)
 	}
-	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body})
+	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body,
+		Headers: broker.RouteHeaders(routeOf(&m.Metadata), body)})
 }
 
-// forward publishes a received message unchanged.
-func (p *PRM) forward(ctx context.Context, topic string, bm *broker.Message) error {
-	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: bm.Key, Headers: bm.Headers, Body: bm.Body})
+// forward publishes a received message's body unchanged. Trusted routing
+// headers go along as they came; a message PRM had to decode to route
+// gets routing headers written from what it decoded, so the components
+// after PRM need not decode it again.
+func (p *PRM) forward(ctx context.Context, topic string, e *envelope) error {
+	bm := e.bm
+	h := bm.Headers
+	if !e.fromHeaders && !p.cfg.DecodeAlways {
+		h = headersFor(bm.Headers, e.md, bm.Body)
+	}
+	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: bm.Key, Headers: h, Body: bm.Body})
 }
 
 // replyError answers req on prm_arm with an Error, and puts a copy on the
@@ -302,13 +319,18 @@ func (p *PRM) replyError(ctx context.Context, log logrus.FieldLogger, req *messa
 	return p.publish(ctx, broker.ErrorTopic, e)
 }
 
-func msgLog(log logrus.FieldLogger, m *messages.Message) logrus.FieldLogger {
-	md := &m.Metadata
-	f := logrus.Fields{"conversationId": md.ConversationID, "clientId": md.ClientID, "type": md.Kind().String()}
+// msgLog returns the logger for one message: with its fields when Debug
+// logs are written, otherwise log itself (building fields per message
+// costs more than routing it).
+func (p *PRM) msgLog(md *messages.Metadata, from string) logrus.FieldLogger {
+	if !p.debug {
+		return p.log
+	}
+	f := logrus.Fields{"conversationId": md.ConversationID, "clientId": md.ClientID, "type": md.Kind().String(), "from": from}
 	if md.SenderPlatformID != "" {
 		f["platformId"] = md.SenderPlatformID
 	} else if len(md.ReceiverPlatformIDs) > 0 {
 		f["platformId"] = md.ReceiverPlatformIDs[0]
 	}
-	return log.WithFields(f)
+	return p.log.WithFields(f)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
 	"github.com/intermw/intermw/ontology/rdf"
@@ -79,34 +81,48 @@ func (p *PRM) decode(ctx context.Context, bm *broker.Message) (*messages.Message
 
 // handleARM routes a request from ARM (step 2 of the message flows).
 func (p *PRM) handleARM(ctx context.Context, bm *broker.Message) error {
-	m, err := p.decode(ctx, bm)
-	if m == nil {
+	e, err := p.open(ctx, bm)
+	if e == nil {
 		return err
 	}
-	md := &m.Metadata
-	log := msgLog(p.log, m).WithField("from", broker.ARMToPRM)
+	md := e.md
+	log := p.msgLog(md, broker.ARMToPRM)
 	switch {
 	case md.Is(messages.Response) || md.Is(messages.Error):
-		return p.replyError(ctx, log, m, fmt.Errorf("%w: a %s reply from ARM", ErrUnroutable, md.Kind()))
+		return p.answerError(ctx, log, e, fmt.Errorf("%w: a %s reply from ARM", ErrUnroutable, md.Kind()))
 	case md.Is(messages.ListSupportedPlatformTypes):
+		m, err := p.load(ctx, e)
+		if m == nil {
+			return err
+		}
 		log.Debug("answering List_supported_platform_types")
 		return p.publish(ctx, broker.PRMToARM, p.platformTypes(m))
 	case md.Is(messages.DeviceDiscoveryQuery), md.Is(messages.PlatformDiscoveryQuery):
 		log.Debug("to services")
-		return p.forward(ctx, broker.PRMToSRM, bm)
+		return p.forward(ctx, broker.PRMToSRM, e)
 	case md.Is(messages.VirtualSubscribe):
 		log.Debug("platform-to-platform subscription to services")
-		return p.forward(ctx, broker.PRMToSRM, bm)
+		return p.forward(ctx, broker.PRMToSRM, e)
 	case md.Is(messages.VirtualUnsubscribe):
-		return p.virtualUnsubscribe(ctx, log, bm, m)
+		return p.virtualUnsubscribe(ctx, log, e)
 	case isAny(md, platformBound):
 		if len(md.ReceiverPlatformIDs) == 0 {
-			return p.replyError(ctx, log, m, fmt.Errorf("%w: %s", ErrNoReceiver, md.Kind()))
+			return p.answerError(ctx, log, e, fmt.Errorf("%w: %s", ErrNoReceiver, md.Kind()))
 		}
 		log.Debug("to the platforms")
-		return p.forward(ctx, broker.PRMToIPSMRM, bm)
+		return p.forward(ctx, broker.PRMToIPSMRM, e)
 	}
-	return p.replyError(ctx, log, m, fmt.Errorf("%w: %s from ARM", ErrUnroutable, md.Kind()))
+	return p.answerError(ctx, log, e, fmt.Errorf("%w: %s from ARM", ErrUnroutable, md.Kind()))
+}
+
+// answerError decodes the message and answers it with an Error (see
+// replyError).
+func (p *PRM) answerError(ctx context.Context, log logrus.FieldLogger, e *envelope, cause error) error {
+	m, err := p.load(ctx, e)
+	if m == nil {
+		return err
+	}
+	return p.replyError(ctx, log, m, cause)
 }
 
 // platformTypes answers List_supported_platform_types: the payload types
@@ -122,47 +138,55 @@ func (p *PRM) platformTypes(req *messages.Message) *messages.Message {
 
 // handleIPSMRM routes a message from the platforms (step 5).
 func (p *PRM) handleIPSMRM(ctx context.Context, bm *broker.Message) error {
-	m, err := p.decode(ctx, bm)
-	if m == nil {
+	e, err := p.open(ctx, bm)
+	if e == nil {
 		return err
 	}
-	md := &m.Metadata
-	log := msgLog(p.log, m).WithField("from", broker.IPSMRMToPRM)
+	md := e.md
+	log := p.msgLog(md, broker.IPSMRMToPRM)
 	switch {
 	case md.Is(messages.SysInit) && md.Is(messages.Response):
 		log.Debug("dropping the answer to a Sys_init replay")
 		return nil
 	case md.Is(messages.Observation) && !md.Is(messages.Response):
-		return p.observation(ctx, log, bm, m)
+		return p.observation(ctx, log, e)
 	case md.Is(messages.Response) && (md.Is(messages.VirtualSubscribe) || md.Is(messages.VirtualUnsubscribe)):
 		// A platform confirmed the Subscribe (Unsubscribe) PRM sent for a
 		// platform-to-platform subscription: the client asked for the
 		// virtual one, and the registry already knows it.
+		m, err := p.load(ctx, e)
+		if m == nil {
+			return err
+		}
 		return p.publish(ctx, broker.PRMToARM, virtualReply(m))
 	case md.Is(messages.Error):
 		log.Debug("error to the client")
-		return p.forward(ctx, broker.PRMToARM, bm)
+		return p.forward(ctx, broker.PRMToARM, e)
 	case isAny(md, registryChanging):
 		log.Debug("to services for the registry")
-		return p.forward(ctx, broker.PRMToSRM, bm)
+		return p.forward(ctx, broker.PRMToSRM, e)
 	}
 	log.Debug("to the client")
-	return p.forward(ctx, broker.PRMToARM, bm)
+	return p.forward(ctx, broker.PRMToARM, e)
 }
 
 // handleSRM routes a message from Services.
 func (p *PRM) handleSRM(ctx context.Context, bm *broker.Message) error {
-	m, err := p.decode(ctx, bm)
-	if m == nil {
+	e, err := p.open(ctx, bm)
+	if e == nil {
 		return err
 	}
-	md := &m.Metadata
-	log := msgLog(p.log, m).WithField("from", broker.SRMToPRM)
+	md := e.md
+	log := p.msgLog(md, broker.SRMToPRM)
 	switch {
 	case md.Is(messages.Error):
 		log.Debug("error to the client")
-		return p.forward(ctx, broker.PRMToARM, bm)
+		return p.forward(ctx, broker.PRMToARM, e)
 	case md.Is(messages.VirtualSubscribe):
+		m, err := p.load(ctx, e)
+		if m == nil {
+			return err
+		}
 		return p.virtualSubscribe(ctx, log, m)
 	case md.Is(messages.VirtualUnsubscribe):
 		log.Debug("platform-to-platform subscription removed from the registry")
@@ -172,15 +196,15 @@ func (p *PRM) handleSRM(ctx context.Context, bm *broker.Message) error {
 		return nil
 	case md.Is(messages.Response):
 		log.Debug("to the client")
-		return p.forward(ctx, broker.PRMToARM, bm)
+		return p.forward(ctx, broker.PRMToARM, e)
 	case isAny(md, platformBound):
 		if len(md.ReceiverPlatformIDs) == 0 {
-			return p.replyError(ctx, log, m, fmt.Errorf("%w: %s", ErrNoReceiver, md.Kind()))
+			return p.answerError(ctx, log, e, fmt.Errorf("%w: %s", ErrNoReceiver, md.Kind()))
 		}
 		log.Debug("re-routed to the platforms")
-		return p.forward(ctx, broker.PRMToIPSMRM, bm)
+		return p.forward(ctx, broker.PRMToIPSMRM, e)
 	}
-	return p.replyError(ctx, log, m, fmt.Errorf("%w: %s from services", ErrUnroutable, md.Kind()))
+	return p.answerError(ctx, log, e, fmt.Errorf("%w: %s from services", ErrUnroutable, md.Kind()))
 }
 
 // deviceTriples names a device in a request payload.

@@ -10,8 +10,15 @@ import (
 )
 
 // TestRouting checks where PRM sends each kind of message, topic by topic,
-// with collectors standing in for ARM, Services and IPSMRM.
+// with collectors standing in for ARM, Services and IPSMRM: messages with
+// routing headers must go where the same messages without them (decoded)
+// go.
 func TestRouting(t *testing.T) {
+	t.Run("by decoding messages without routing headers", func(t *testing.T) { testRouting(t, false) })
+	t.Run("by the routing headers", func(t *testing.T) { testRouting(t, true) })
+}
+
+func testRouting(t *testing.T, withHeaders bool) {
 	b := newBroker(t)
 	defer b.Close()
 	codec := newCodec(t)
@@ -72,7 +79,11 @@ func TestRouting(t *testing.T) {
 			if c.build != nil {
 				c.build(m)
 			}
-			publish(t, b, codec, c.from, m)
+			if withHeaders {
+				publishWithHeaders(t, b, codec, c.from, m)
+			} else {
+				publish(t, b, codec, c.from, m)
+			}
 			conv := func(x *messages.Message) bool { return x.Metadata.ConversationID == m.Metadata.ConversationID }
 			got := out[c.to].waitCount(t, 1, conv)[0]
 			if want := c.errToo || m.Metadata.Is(messages.Error); got.Metadata.Is(messages.Error) != want {

@@ -57,11 +57,42 @@ func Run(t *testing.T, cfg Config) {
 
 	t.Run("registering the platform is answered by a Platform_register Response from it", k.register)
 	t.Run("every request type is answered on its conversation by the platform", k.requests)
+	t.Run("a request that does not name the platform is not served", k.misaddressed)
 	t.Run("a subscription's observations carry its conversation id and the platform as sender", k.subscribe)
 	t.Run("unsubscribing is answered on a new conversation and stops the observations", k.unsubscribe)
 	t.Run("a Sys_init replay re-arms a subscription", k.sysInit)
 	t.Run("unregistering closes the bridge before the answer and stops everything", k.unregister)
 	t.Run("a request for an unknown platform type is answered with an Error", k.unknownType)
+	t.Run("every message the host published carries routing headers that describe it", k.routeHeaders)
+}
+
+// misaddressed sends the platform's topic a request for another platform
+// (as routing headers lying about the receivers would), then a proper one:
+// once the second is answered, the first must not have been.
+func (k *kit) misaddressed(t *testing.T) {
+	other := k.request(messages.Query, nil)
+	other.Metadata.ReceiverPlatformIDs = []string{k.cfg.PlatformID + "/not-this-one"}
+	k.publish(t, broker.IPSMRMToBridge(k.cfg.PlatformID), other)
+	k.send(t, k.request(messages.Query, nil))
+	conv := other.Metadata.ConversationID
+	if n := k.rec.count(func(m *messages.Message) bool { return m.Metadata.ConversationID == conv }); n != 0 {
+		t.Errorf("the request for another platform was answered %d times", n)
+	}
+}
+
+// routeHeaders checks that the host wrote routing headers (see
+// broker.ReadRoute) matching the body on everything it published upstream.
+func (k *kit) routeHeaders(t *testing.T) {
+	k.rec.mu.Lock()
+	bad := slices.Clone(k.rec.badHeaders)
+	n := len(k.rec.published)
+	k.rec.mu.Unlock()
+	if n == 0 {
+		t.Fatal("the host published nothing")
+	}
+	for _, b := range bad {
+		t.Error(b)
+	}
 }
 
 // kit is one run's state.
@@ -433,6 +464,9 @@ type recorder struct {
 	changed   chan struct{}
 	received  []*messages.Message // delivered on bridge_ipsmrm topics
 	published []*messages.Message // published by the host, in order
+	// badHeaders describes every message the host published upstream
+	// without routing headers that describe it.
+	badHeaders []string
 }
 
 func newRecorder(b *memory.Broker, codec *messages.Codec, pid string) *recorder {
@@ -461,12 +495,46 @@ func (r *recorder) watchPlatform(ctx context.Context, pid string) error {
 func (r *recorder) Publish(ctx context.Context, topic string, m broker.Message) error {
 	if topic != broker.ErrorTopic && topic != broker.PRMToIPSMRM {
 		if msg, err := r.codec.Decode(m.Body); err == nil {
+			bad := routeProblem(&m, msg)
 			r.mu.Lock()
 			r.published = append(r.published, msg)
+			if bad != "" {
+				r.badHeaders = append(r.badHeaders, fmt.Sprintf("%s on %s: %s", msg.Metadata.Kind(), topic, bad))
+			}
 			r.mu.Unlock()
 		}
 	}
 	return r.b.Publish(ctx, topic, m)
+}
+
+// routeProblem says how m's routing headers fail to describe msg, its
+// decoded body; "" when they describe it.
+func routeProblem(m *broker.Message, msg *messages.Message) string {
+	rt, ok := broker.ReadRoute(m)
+	if !ok {
+		return "no trusted routing headers"
+	}
+	md := &msg.Metadata
+	var types []string
+	for _, t := range md.Types {
+		types = append(types, t.String())
+	}
+	if len(md.UnknownTypes) > 0 && !md.Is(messages.Unrecognized) {
+		types = append(types, messages.Unrecognized.String())
+	}
+	switch {
+	case !slices.Equal(rt.Types, types):
+		return fmt.Sprintf("types %q, body %q", rt.Types, types)
+	case rt.Conversation != md.ConversationID:
+		return fmt.Sprintf("conversation %q, body %q", rt.Conversation, md.ConversationID)
+	case rt.Client != md.ClientID:
+		return fmt.Sprintf("client %q, body %q", rt.Client, md.ClientID)
+	case rt.Sender != md.SenderPlatformID:
+		return fmt.Sprintf("sender %q, body %q", rt.Sender, md.SenderPlatformID)
+	case !slices.Equal(rt.Receivers, md.ReceiverPlatformIDs):
+		return fmt.Sprintf("receivers %q, body %q", rt.Receivers, md.ReceiverPlatformIDs)
+	}
+	return ""
 }
 
 func (r *recorder) Subscribe(ctx context.Context, topic, group string, h broker.Handler) (broker.Subscription, error) {

@@ -15,6 +15,8 @@ const (
 	DefaultObservationInterval = time.Second
 	// MinObservationInterval is the shortest interval Validate accepts.
 	MinObservationInterval = 100 * time.Microsecond
+	// DefaultEmitSlot is the default of Config.EmitSlot.
+	DefaultEmitSlot = 5 * time.Millisecond
 )
 
 // Config configures the emulated platforms. The zero Config gives
@@ -33,6 +35,14 @@ type Config struct {
 	// one batch, so a small interval with many devices gives a high rate
 	// without a goroutine per device. Default 1s; at least 100µs.
 	ObservationInterval time.Duration
+	// EmitSlot is the time between two batches of observations: the
+	// interval is cut into ObservationInterval/EmitSlot slots (at least
+	// one) and each subscribed device is observed in one of them, so that
+	// 10k devices at 1s give 50 observations every 5ms rather than 10k
+	// at once, and observations do not queue up behind a burst. Default
+	// 5ms; an EmitSlot at or above the interval emits everything at each
+	// interval.
+	EmitSlot time.Duration
 	// Now is the clock stamped on observations and messages. Default
 	// time.Now.
 	Now func() time.Time
@@ -54,7 +64,22 @@ func (c Config) Validate() error {
 	} else if c.ObservationInterval > 0 && c.ObservationInterval < MinObservationInterval {
 		errs = append(errs, fmt.Errorf("emulator: ObservationInterval %v is below %v", c.ObservationInterval, MinObservationInterval))
 	}
+	if c.EmitSlot < 0 {
+		errs = append(errs, fmt.Errorf("emulator: EmitSlot %v is negative", c.EmitSlot))
+	} else if c.EmitSlot > 0 && c.EmitSlot < MinObservationInterval {
+		errs = append(errs, fmt.Errorf("emulator: EmitSlot %v is below %v", c.EmitSlot, MinObservationInterval))
+	}
 	return errors.Join(errs...)
+}
+
+// slots returns how many slots the interval is cut into and the time
+// between two of them.
+func (c Config) slots() (int, time.Duration) {
+	n := int(c.ObservationInterval / c.EmitSlot)
+	if n < 1 {
+		return 1, c.ObservationInterval
+	}
+	return n, c.ObservationInterval / time.Duration(n)
 }
 
 func (c Config) withDefaults() Config {
@@ -63,6 +88,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ObservationInterval == 0 {
 		c.ObservationInterval = DefaultObservationInterval
+	}
+	if c.EmitSlot == 0 {
+		c.EmitSlot = DefaultEmitSlot
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -17,9 +17,20 @@
 // inventory are observed too, as the INTER-MW test bridge did.
 //
 // Emission is cheap at high rates: a platform has one goroutine, idle
-// while nothing is subscribed and otherwise driven by one ticker; each
-// tick builds the observations of all its subscriptions and emits them as
-// one batch. Unsubscribe and Close wait for a tick in progress, so once
-// they return nothing more is emitted for what they stopped; Close ends
-// the goroutine.
+// while nothing is subscribed and otherwise driven by one ticker. The
+// interval is cut into slots of about Config.EmitSlot (5ms): a tick serves
+// one slot, building the observations of the subscribed devices that fall
+// in it (devices counted across subscriptions, modulo the number of
+// slots) and emitting them as one batch, so every device is observed once
+// per interval and the stream has no bursts for observations to queue
+// behind (10k devices at 1s: 50 every 5ms). A tick reuses the messages,
+// payload triples and slices of the previous one (Emit keeps nothing),
+// formats the timestamp once and makes one UUID per observation; the
+// host encodes each with messages.AppendEncode into a reused buffer.
+// BenchmarkTick compares this with building each message afresh and
+// encoding it with Codec.Encode: about half the bytes allocated and 23
+// rather than 31 allocations per observation, most of them now inside the
+// encoder. Unsubscribe and Close wait for a tick in progress, so once they
+// return nothing more is emitted for what they stopped; Close ends the
+// goroutine.
 package emulator

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -39,10 +40,9 @@ func NewFactory(cfg Config) (bridges.Factory, error) {
 // Bridge is one emulated MWTestPlatform. It implements bridges.Bridge and
 // every capability interface.
 type Bridge struct {
-	cfg     Config
-	out     bridges.Emitter
-	log     logrus.FieldLogger
-	builder messages.Builder
+	cfg Config
+	out bridges.Emitter
+	log logrus.FieldLogger
 
 	// emitMu is held by a tick from its snapshot of the subscriptions
 	// until its batch is emitted; Unsubscribe and Close wait for it, so
@@ -54,7 +54,16 @@ type Bridge struct {
 	devices  map[string]bridges.Device // the inventory
 	order    []string                  // inventory ids in creation order
 	subs     map[string]bridges.Subscription
-	seq      uint64 // drives the emulated values
+	subOrder []string // subscription ids in the order they came
+	seq      uint64   // drives the emulated values
+
+	// Reused by tick under emitMu: the batch and the messages, pointers,
+	// types and payload triples of its observations.
+	batch   []emission
+	arena   []messages.Message
+	ptrs    []*messages.Message
+	types   []messages.Type
+	triples []rdf.Triple
 
 	wake      chan struct{} // a subscription was added
 	ctx       context.Context
@@ -79,7 +88,6 @@ func newBridge(cfg Config, s bridges.Setup) *Bridge {
 		cfg:      cfg,
 		out:      s.Emitter,
 		log:      s.Log,
-		builder:  messages.Builder{Now: cfg.Now, NewUUID: cfg.NewUUID},
 		platform: s.Platform,
 		devices:  map[string]bridges.Device{},
 		subs:     map[string]bridges.Subscription{},
@@ -144,6 +152,9 @@ func (b *Bridge) Subscribe(_ context.Context, s bridges.Subscription) error {
 	}
 	s.DeviceIDs = slices.Clone(s.DeviceIDs)
 	b.mu.Lock()
+	if _, ok := b.subs[s.ID]; !ok {
+		b.subOrder = append(b.subOrder, s.ID)
+	}
 	b.subs[s.ID] = s
 	b.mu.Unlock()
 	select {
@@ -158,7 +169,10 @@ func (b *Bridge) Subscribe(_ context.Context, s bridges.Subscription) error {
 // When it returns, no observation of the subscription is emitted any more.
 func (b *Bridge) Unsubscribe(_ context.Context, id string) error {
 	b.mu.Lock()
-	delete(b.subs, id)
+	if _, ok := b.subs[id]; ok {
+		delete(b.subs, id)
+		b.subOrder = slices.DeleteFunc(b.subOrder, func(x string) bool { return x == id })
+	}
 	b.mu.Unlock()
 	b.emitMu.Lock() // wait out a tick that took the subscription before
 	b.emitMu.Unlock()
@@ -213,11 +227,11 @@ func (b *Bridge) Query(_ context.Context, ids []string) ([]rdf.Triple, error) {
 		ids = slices.Clone(b.order)
 	}
 	b.mu.Unlock()
-	now := b.cfg.Now()
+	stamp := b.cfg.Now().UTC().Format(time.RFC3339Nano)
 	var out []rdf.Triple
 	for i, id := range ids {
 		seq := b.nextSeq()
-		out = appendObservation(out, observationBase+"query/"+strconv.FormatUint(seq, 10), id, "r"+strconv.Itoa(i), value(seq), now)
+		out = appendObservation(out, observationBase+"query/"+strconv.FormatUint(seq, 10), id, "r"+strconv.Itoa(i), value(seq), stamp)
 	}
 	return out, nil
 }

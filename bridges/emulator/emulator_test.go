@@ -32,6 +32,8 @@ func TestConfigValidate(t *testing.T) {
 		{"an empty inventory with a device count is refused", emulator.Config{DeviceCount: 3, NoDevices: true}, true},
 		{"a negative interval is refused", emulator.Config{ObservationInterval: -time.Second}, true},
 		{"an interval below the minimum is refused", emulator.Config{ObservationInterval: time.Microsecond}, true},
+		{"a negative emission slot is refused", emulator.Config{EmitSlot: -time.Millisecond}, true},
+		{"an emission slot below the minimum is refused", emulator.Config{EmitSlot: time.Microsecond}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,5 @@
+package prm
+
+// RouteOf exposes routeOf to the tests: the route a message's routing
+// headers say.
+var RouteOf = routeOf
