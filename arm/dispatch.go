@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/intermw/intermw/arm/conversation"
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 )
 
 // newRequest builds a request message of the given types for clientID,
@@ -85,33 +85,9 @@ func (s *Server) publish(ctx context.Context, topic, key string, body []byte, he
 	return nil
 }
 
-// routeOf is the broker route (the routing headers) of a message with
-// metadata md.
-func routeOf(md *messages.Metadata) broker.Route {
-	r := broker.Route{
-		Conversation: md.ConversationID,
-		Client:       md.ClientID,
-		Sender:       md.SenderPlatformID,
-		Receivers:    md.ReceiverPlatformIDs,
-		Types:        make([]string, 0, len(md.Types)+1),
-	}
-	unrecognized := false
-	for _, t := range md.Types {
-		r.Types = append(r.Types, t.String())
-		unrecognized = unrecognized || t == messages.Unrecognized
-	}
-	if len(md.UnknownTypes) > 0 && !unrecognized {
-		r.Types = append(r.Types, messages.Unrecognized.String())
-	}
-	if !md.DateTimeStamp.IsZero() {
-		r.DateTimeStamp = md.DateTimeStamp.UTC().Format(time.RFC3339Nano)
-	}
-	return r
-}
-
 // routeHeaders returns the routing headers of body, whose metadata is md,
 // so that the components after the ARM route it without decoding; nil when
 // they cannot be written (consumers then decode).
 func routeHeaders(md *messages.Metadata, body []byte) map[string]string {
-	return broker.RouteHeaders(routeOf(md), body)
+	return broker.RouteHeaders(routing.Route(md), body)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/intermw/intermw/arm/delivery"
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 	"github.com/intermw/intermw/services/registry"
 	"github.com/intermw/intermw/services/triplestore/engine"
 	"github.com/intermw/intermw/swagger"
@@ -345,8 +346,8 @@ func (e *env) sentMessages(topic string) []*messages.Message {
 		}
 		if p.msg.Headers != nil || topic == broker.ARMToPRM {
 			rt, ok := broker.ReadRoute(&p.msg)
-			if !ok || !broker.SameRoute(rt, routeOf(&m.Metadata)) {
-				e.t.Fatalf("published on %s with routing headers %v that do not describe the body (%+v)", topic, p.msg.Headers, routeOf(&m.Metadata))
+			if !ok || !broker.SameRoute(rt, routing.Route(&m.Metadata)) {
+				e.t.Fatalf("published on %s with routing headers %v that do not describe the body (%+v)", topic, p.msg.Headers, routing.Route(&m.Metadata))
 			}
 		}
 		out = append(out, m)

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 	"github.com/intermw/intermw/ontology/rdf"
 )
 
@@ -309,7 +309,7 @@ func (h *Host) publishWith(ctx context.Context, topic string, m *messages.Messag
 	}
 	*bp = body
 	out := broker.Message{Key: m.Metadata.ConversationID, Body: body}
-	if broker.SetRouteHeaders(hd, routeOf(&m.Metadata), body) {
+	if broker.SetRouteHeaders(hd, routing.Route(&m.Metadata), body) {
 		out.Headers = hd
 	}
 	return h.cfg.Broker.Publish(ctx, topic, out)
@@ -348,27 +348,4 @@ func (e *emitter) Emit(ctx context.Context, msgs ...*messages.Message) error {
 		}
 	}
 	return nil
-}
-
-// routeOf is the route the headers of a message with metadata md say.
-func routeOf(md *messages.Metadata) broker.Route {
-	r := broker.Route{
-		Conversation: md.ConversationID,
-		Client:       md.ClientID,
-		Sender:       md.SenderPlatformID,
-		Receivers:    md.ReceiverPlatformIDs,
-		Types:        make([]string, 0, len(md.Types)+1),
-	}
-	unrecognized := false
-	for _, t := range md.Types {
-		r.Types = append(r.Types, t.String())
-		unrecognized = unrecognized || t == messages.Unrecognized
-	}
-	if len(md.UnknownTypes) > 0 && !unrecognized {
-		r.Types = append(r.Types, messages.Unrecognized.String())
-	}
-	if !md.DateTimeStamp.IsZero() {
-		r.DateTimeStamp = md.DateTimeStamp.UTC().Format(time.RFC3339Nano)
-	}
-	return r
 }

@@ -3,12 +3,12 @@ package ipsmrm
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 )
 
 // ErrHeaderMismatch: a message's routing headers passed their checks but
@@ -37,7 +37,7 @@ type envelope struct {
 func (r *IPSMRM) open(ctx context.Context, bm *broker.Message) (*envelope, error) {
 	if !r.cfg.DecodeAlways {
 		if rt, ok := broker.ReadRoute(bm); ok {
-			if md, ok := metadataOf(rt); ok {
+			if md, ok := routing.Metadata(rt); ok {
 				return &envelope{bm: bm, md: md, route: rt, fromHeaders: true}, nil
 			}
 		}
@@ -72,7 +72,7 @@ func (r *IPSMRM) load(ctx context.Context, e *envelope) (*messages.Message, erro
 	if m == nil {
 		return nil, err
 	}
-	if !broker.SameRoute(routeOf(&m.Metadata), e.route) {
+	if !broker.SameRoute(routing.Route(&m.Metadata), e.route) {
 		r.log.WithFields(logrus.Fields{"topic": e.bm.Topic, "conversationId": m.Metadata.ConversationID}).
 			Warn("routing headers disagree with the body; not routing the message")
 		return nil, r.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: e.bm.Key, Body: e.bm.Body,
@@ -90,64 +90,7 @@ func (r *IPSMRM) passHeaders(e *envelope) map[string]string {
 	if e.fromHeaders || r.cfg.DecodeAlways {
 		return e.bm.Headers
 	}
-	return headersFor(e.bm.Headers, e.md, e.bm.Body)
-}
-
-// metadataOf turns a trusted route into the metadata IPSMRM routes on. It
-// fails on a type name outside the vocabulary.
-func metadataOf(rt broker.Route) (*messages.Metadata, bool) {
-	md := &messages.Metadata{
-		ConversationID:      rt.Conversation,
-		ClientID:            rt.Client,
-		SenderPlatformID:    rt.Sender,
-		ReceiverPlatformIDs: rt.Receivers,
-		Types:               make([]messages.Type, 0, len(rt.Types)),
-	}
-	for _, name := range rt.Types {
-		t, ok := messages.ParseType(name)
-		if !ok || t == messages.Meta {
-			return nil, false
-		}
-		md.Types = append(md.Types, t)
-	}
-	return md, true
-}
-
-// routeOf is the route the headers of a message with metadata md say.
-func routeOf(md *messages.Metadata) broker.Route {
-	rt := broker.Route{
-		Conversation: md.ConversationID,
-		Client:       md.ClientID,
-		Sender:       md.SenderPlatformID,
-		Receivers:    md.ReceiverPlatformIDs,
-		Types:        make([]string, 0, len(md.Types)+1),
-	}
-	unrecognized := false
-	for _, t := range md.Types {
-		rt.Types = append(rt.Types, t.String())
-		unrecognized = unrecognized || t == messages.Unrecognized
-	}
-	if len(md.UnknownTypes) > 0 && !unrecognized {
-		rt.Types = append(rt.Types, messages.Unrecognized.String())
-	}
-	if !md.DateTimeStamp.IsZero() {
-		rt.DateTimeStamp = md.DateTimeStamp.UTC().Format(time.RFC3339Nano)
-	}
-	return rt
-}
-
-// headersFor returns the headers to publish body with: base's, with the
-// routing headers of md written anew (or removed when they cannot be
-// written). base is not modified.
-func headersFor(base map[string]string, md *messages.Metadata, body []byte) map[string]string {
-	h := make(map[string]string, len(base)+7)
-	for k, v := range base {
-		h[k] = v
-	}
-	if !broker.SetRouteHeaders(h, routeOf(md), body) {
-		broker.DeleteRouteHeaders(h)
-	}
-	return h
+	return routing.Headers(e.bm.Headers, e.md, e.bm.Body)
 }
 
 // debugEnabled reports whether log writes Debug entries, so that per

@@ -11,6 +11,7 @@ import (
 	"github.com/intermw/intermw/broker/memory"
 	"github.com/intermw/intermw/ipsmrm"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 )
 
 // staticPlatforms lists platforms known at start.
@@ -136,7 +137,7 @@ func TestHeaderFastPath(t *testing.T) {
 		g.publish(t, broker.BridgeToIPSMRM(pid), broker.Message{Key: o.Metadata.ConversationID, Body: body})
 		got := g.out[broker.IPSMRMToPRM].waitKey(t, o.Metadata.ConversationID)
 		rt, ok := broker.ReadRoute(&got)
-		if !ok || !broker.SameRoute(rt, ipsmrm.RouteOf(&o.Metadata)) {
+		if !ok || !broker.SameRoute(rt, routing.Route(&o.Metadata)) {
 			t.Errorf("carried with headers %v", got.Headers)
 		}
 	})
@@ -146,7 +147,7 @@ func TestHeaderFastPath(t *testing.T) {
 		o.Metadata.SenderPlatformID = pid
 		body, _ := g.codec.Encode(o)
 		g.publish(t, broker.BridgeToIPSMRM(pid), broker.Message{Key: o.Metadata.ConversationID, Body: body,
-			Headers: broker.RouteHeaders(ipsmrm.RouteOf(&o.Metadata), body)})
+			Headers: broker.RouteHeaders(routing.Route(&o.Metadata), body)})
 		got := g.out[broker.IPSMRMToPRM].waitKey(t, o.Metadata.ConversationID)
 		if string(got.Body) == string(body) {
 			t.Fatal("the observation was not translated")
@@ -173,7 +174,7 @@ func TestHeaderFastPath(t *testing.T) {
 		h.Metadata.ConversationID = "conv-A"
 		h.Metadata.SenderPlatformID = pid
 		hb, _ := g.codec.Encode(h)
-		g.publish(t, broker.BridgeToIPSMRM(pid), broker.Message{Key: "conv-A", Body: hb, Headers: broker.RouteHeaders(ipsmrm.RouteOf(&h.Metadata), hb)})
+		g.publish(t, broker.BridgeToIPSMRM(pid), broker.Message{Key: "conv-A", Body: hb, Headers: broker.RouteHeaders(routing.Route(&h.Metadata), hb)})
 		g.out[broker.IPSMRMToPRM].waitKey(t, "conv-A")
 		if n := len(g.out[broker.IPSMRMToPRM].withKey("conv-A")); n != 1 {
 			t.Errorf("%d messages keyed conv-A carried up, want only the honest one", n)

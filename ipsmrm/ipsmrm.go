@@ -12,6 +12,7 @@ import (
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 )
 
 // PubSub is what IPSMRM needs from a broker.
@@ -294,7 +295,7 @@ func (r *IPSMRM) publish(ctx context.Context, topic string, m *messages.Message)
 		return fmt.Errorf("ipsmrm: encode %s: %w", m.Metadata.Kind(), err)
 	}
 	return r.cfg.Broker.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body,
-		Headers: broker.RouteHeaders(routeOf(&m.Metadata), body)})
+		Headers: broker.RouteHeaders(routing.Route(&m.Metadata), body)})
 }
 
 // replyError answers req upstream with an Error, and puts a copy on the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 )
 
 // propPlatformType names the platform type in a Platform_register payload.
@@ -72,7 +73,7 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 			if out.Body, err = r.cfg.Codec.Encode(tm); err != nil {
 				return fmt.Errorf("ipsmrm: encode: %w", err)
 			}
-			out.Headers = headersFor(nil, &tm.Metadata, out.Body)
+			out.Headers = routing.Headers(nil, &tm.Metadata, out.Body)
 		}
 		if register {
 			r.sendRegister(plog, pid, m, topic, out)
@@ -207,7 +208,7 @@ func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) e
 		if out.Body, err = r.cfg.Codec.Encode(tm); err != nil {
 			return fmt.Errorf("ipsmrm: encode: %w", err)
 		}
-		out.Headers = headersFor(nil, &tm.Metadata, out.Body)
+		out.Headers = routing.Headers(nil, &tm.Metadata, out.Body)
 	}
 	log.Debug("to PRM")
 	return r.cfg.Broker.Publish(ctx, broker.IPSMRMToPRM, out)

@@ -3,12 +3,12 @@ package prm
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 )
 
 // ErrHeaderMismatch: a message's routing headers passed their checks but
@@ -36,7 +36,7 @@ type envelope struct {
 func (p *PRM) open(ctx context.Context, bm *broker.Message) (*envelope, error) {
 	if !p.cfg.DecodeAlways {
 		if r, ok := broker.ReadRoute(bm); ok {
-			if md, ok := metadataOf(r); ok {
+			if md, ok := routing.Metadata(r); ok {
 				return &envelope{bm: bm, md: md, route: r, fromHeaders: true}, nil
 			}
 		}
@@ -59,7 +59,7 @@ func (p *PRM) load(ctx context.Context, e *envelope) (*messages.Message, error) 
 	if m == nil {
 		return nil, err
 	}
-	if !broker.SameRoute(routeOf(&m.Metadata), e.route) {
+	if !broker.SameRoute(routing.Route(&m.Metadata), e.route) {
 		p.log.WithFields(logrus.Fields{"topic": e.bm.Topic, "conversationId": m.Metadata.ConversationID}).
 			Warn("routing headers disagree with the body; not routing the message")
 		return nil, p.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: e.bm.Key, Body: e.bm.Body,
@@ -67,63 +67,6 @@ func (p *PRM) load(ctx context.Context, e *envelope) (*messages.Message, error) 
 	}
 	e.msg, e.md = m, &m.Metadata
 	return m, nil
-}
-
-// metadataOf turns a trusted route into the metadata PRM routes on. It
-// fails on a type name outside the vocabulary.
-func metadataOf(r broker.Route) (*messages.Metadata, bool) {
-	md := &messages.Metadata{
-		ConversationID:      r.Conversation,
-		ClientID:            r.Client,
-		SenderPlatformID:    r.Sender,
-		ReceiverPlatformIDs: r.Receivers,
-		Types:               make([]messages.Type, 0, len(r.Types)),
-	}
-	for _, name := range r.Types {
-		t, ok := messages.ParseType(name)
-		if !ok || t == messages.Meta {
-			return nil, false
-		}
-		md.Types = append(md.Types, t)
-	}
-	return md, true
-}
-
-// routeOf is the route the headers of a message with metadata md say.
-func routeOf(md *messages.Metadata) broker.Route {
-	r := broker.Route{
-		Conversation: md.ConversationID,
-		Client:       md.ClientID,
-		Sender:       md.SenderPlatformID,
-		Receivers:    md.ReceiverPlatformIDs,
-		Types:        make([]string, 0, len(md.Types)+1),
-	}
-	unrecognized := false
-	for _, t := range md.Types {
-		r.Types = append(r.Types, t.String())
-		unrecognized = unrecognized || t == messages.Unrecognized
-	}
-	if len(md.UnknownTypes) > 0 && !unrecognized {
-		r.Types = append(r.Types, messages.Unrecognized.String())
-	}
-	if !md.DateTimeStamp.IsZero() {
-		r.DateTimeStamp = md.DateTimeStamp.UTC().Format(time.RFC3339Nano)
-	}
-	return r
-}
-
-// headersFor returns the headers to publish body with: base's, with the
-// routing headers of md written anew (or removed when they cannot be
-// written). base is not modified.
-func headersFor(base map[string]string, md *messages.Metadata, body []byte) map[string]string {
-	h := make(map[string]string, len(base)+7)
-	for k, v := range base {
-		h[k] = v
-	}
-	if !broker.SetRouteHeaders(h, routeOf(md), body) {
-		broker.DeleteRouteHeaders(h)
-	}
-	return h
 }
 
 // debugEnabled reports whether log writes Debug entries, so that per

@@ -9,7 +9,7 @@ import (
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/broker/memory"
 	"github.com/intermw/intermw/messages"
-	"github.com/intermw/intermw/prm"
+	"github.com/intermw/intermw/messages/routing"
 )
 
 const wait = 10 * time.Second
@@ -148,7 +148,7 @@ func publishWithHeaders(t *testing.T, b broker.Publisher, codec *messages.Codec,
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := broker.RouteHeaders(prm.RouteOf(&m.Metadata), body)
+	h := broker.RouteHeaders(routing.Route(&m.Metadata), body)
 	if h == nil {
 		t.Fatal("no routing headers for the message")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 	"github.com/intermw/intermw/prm"
 )
 
@@ -107,7 +108,7 @@ func TestHeaderFastPath(t *testing.T) {
 		if !ok {
 			t.Fatalf("forwarded without trusted routing headers: %v", got.Headers)
 		}
-		if !broker.SameRoute(rt, prm.RouteOf(&m.Metadata)) || string(got.Body) != string(body) {
+		if !broker.SameRoute(rt, routing.Route(&m.Metadata)) || string(got.Body) != string(body) {
 			t.Errorf("headers say %+v for the body of %+v", rt, m.Metadata)
 		}
 	})
@@ -145,7 +146,7 @@ func TestHeaderFastPath(t *testing.T) {
 			r.publishRaw(t, broker.IPSMRMToPRM, broker.Message{Key: "conv-reg", Body: body, Headers: c.headers(body)})
 			got := r.out[broker.PRMToSRM].waitKey(t, "conv-reg")
 			rt, ok := broker.ReadRoute(&got)
-			if !ok || !broker.SameRoute(rt, prm.RouteOf(&reg.Metadata)) {
+			if !ok || !broker.SameRoute(rt, routing.Route(&reg.Metadata)) {
 				t.Errorf("forwarded with headers %v, want ones written from the body", got.Headers)
 			}
 			if n := len(r.out[broker.PRMToARM].withKey("conv-reg")); n != 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 	"github.com/intermw/intermw/ontology/rdf"
 )
 
@@ -292,7 +293,7 @@ func (p *PRM) publish(ctx context.Context, topic string, m *messages.Message) er
 		return fmt.Errorf("prm: encode %s: %w", m.Metadata.Kind(), err)
 	}
 	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body,
-		Headers: broker.RouteHeaders(routeOf(&m.Metadata), body)})
+		Headers: broker.RouteHeaders(routing.Route(&m.Metadata), body)})
 }
 
 // forward publishes a received message's body unchanged. Trusted routing
@@ -303,7 +304,7 @@ func (p *PRM) forward(ctx context.Context, topic string, e *envelope) error {
 	bm := e.bm
 	h := bm.Headers
 	if !e.fromHeaders && !p.cfg.DecodeAlways {
-		h = headersFor(bm.Headers, e.md, bm.Body)
+		h = routing.Headers(bm.Headers, e.md, bm.Body)
 	}
 	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: bm.Key, Headers: h, Body: bm.Body})
 }

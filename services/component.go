@@ -1,6 +1,7 @@
 package services
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 	"github.com/intermw/intermw/services/registry"
 	"github.com/intermw/intermw/services/triplestore"
 )
@@ -168,7 +170,12 @@ func (s *Services) Handle(ctx context.Context, bm *broker.Message) error {
 		return s.replyError(ctx, msg, bm, err)
 	}
 	log.Debug("services: handled")
-	return s.cfg.Broker.Publish(ctx, broker.SRMToPRM, broker.Message{Key: key(bm, msg), Body: out})
+	fwd := broker.Message{Key: key(bm, msg), Body: out}
+	if bytes.Equal(out, bm.Body) {
+		// Forwarded unchanged: its routing headers let PRM skip decoding.
+		fwd.Headers = routing.Headers(nil, md, out)
+	}
+	return s.cfg.Broker.Publish(ctx, broker.SRMToPRM, fwd)
 }
 
 func key(bm *broker.Message, msg *messages.Message) string {
