@@ -3,6 +3,7 @@ package ipsmrm_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,11 +20,15 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const pid = "http://t/platform"
 
-// marker is a Translator that tags what it translates.
+// marker is a Translator that tags what it translates. It is Selective:
+// with skip set it needs no message.
 type marker struct {
 	mu    sync.Mutex
 	calls []ipsmrm.Direction
+	skip  atomic.Bool
 }
+
+func (k *marker) Needs(ipsmrm.Direction, ipsmrm.PlatformInfo) bool { return !k.skip.Load() }
 
 func (k *marker) Translate(_ context.Context, m *messages.Message, dir ipsmrm.Direction, p ipsmrm.PlatformInfo) (*messages.Message, error) {
 	k.mu.Lock()
@@ -178,6 +183,23 @@ func TestRouting(t *testing.T) {
 		got := up.await(t, o.Metadata.ConversationID)
 		if len(got.Payload) != 1 || got.Payload[0].O.Value != "upstream http://t/Type" {
 			t.Errorf("payload %v", got.Payload)
+		}
+	})
+	t.Run("a platform the translator does not need passes untouched", func(t *testing.T) {
+		tr.skip.Store(true)
+		defer tr.skip.Store(false)
+		tr.mu.Lock()
+		before := len(tr.calls)
+		tr.mu.Unlock()
+		o := messages.NewRequest(messages.Observation)
+		o.Metadata.SenderPlatformID = pid
+		send(broker.BridgeToIPSMRM(pid), o)
+		got := up.await(t, o.Metadata.ConversationID)
+		tr.mu.Lock()
+		after := len(tr.calls)
+		tr.mu.Unlock()
+		if len(got.Payload) != 0 || after != before {
+			t.Errorf("translated anyway: payload %v, %d calls", got.Payload, after-before)
 		}
 	})
 	t.Run("an answer to a Sys_init replay is not carried up", func(t *testing.T) {

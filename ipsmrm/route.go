@@ -35,7 +35,12 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 		return r.replyError(ctx, log, m, errNoReceiver)
 	}
 	register := md.Is(messages.PlatformRegister) && !md.Is(messages.Response)
-	data := isData(md) && r.cfg.Translator != nil
+	data := false
+	if isData(md) {
+		for _, pid := range md.ReceiverPlatformIDs {
+			data = data || r.translates(Downstream, pid)
+		}
+	}
 	var m *messages.Message
 	if register || data {
 		// The registration's payload describes the platform; translation
@@ -62,7 +67,7 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 			return err
 		}
 		out := broker.Message{Key: bm.Key, Headers: headers, Body: bm.Body}
-		if data {
+		if data && r.translates(Downstream, pid) {
 			tm, err := r.cfg.Translator.Translate(ctx, m.Clone(), Downstream, r.info(pid))
 			if err != nil {
 				if err := r.replyError(ctx, plog, m, fmt.Errorf("translating for %s: %w", pid, err)); err != nil {
@@ -196,7 +201,7 @@ func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) e
 		return nil
 	}
 	out := broker.Message{Key: bm.Key, Headers: r.passHeaders(e), Body: bm.Body}
-	if isData(md) && r.cfg.Translator != nil {
+	if isData(md) && r.translates(Upstream, pid) {
 		m, err := r.load(ctx, e)
 		if m == nil {
 			return err
@@ -231,4 +236,16 @@ func platformInfo(pid string, m *messages.Message) PlatformInfo {
 		}
 	}
 	return info
+}
+
+// translates reports whether data messages of platform pid in direction dir
+// go through the Translator.
+func (r *IPSMRM) translates(dir Direction, pid string) bool {
+	if r.cfg.Translator == nil {
+		return false
+	}
+	if sel, ok := r.cfg.Translator.(Selective); ok {
+		return sel.Needs(dir, r.info(pid))
+	}
+	return true
 }

@@ -46,6 +46,14 @@ type Translator interface {
 	Translate(ctx context.Context, msg *messages.Message, dir Direction, platform PlatformInfo) (*messages.Message, error)
 }
 
+// Selective is an optional ability of a Translator: Needs reports whether a
+// data message of platform in direction dir must go through Translate.
+// IPSMRM forwards the others as the bytes that came, without decoding them,
+// so platforms without alignments cost nothing.
+type Selective interface {
+	Needs(dir Direction, platform PlatformInfo) bool
+}
+
 // PassThrough is the Translator that changes nothing. IPSMRM without a
 // Translator behaves like it, without even re-encoding messages.
 type PassThrough struct{}

@@ -67,6 +67,9 @@ type serveConfig struct {
 	// RequestTimeout is how long a request's conversation waits for its
 	// platforms' replies before the client gets an Error.
 	RequestTimeout time.Duration `yaml:"requestTimeout"`
+	// DebugListen, when set, serves Go's pprof profiles on that address
+	// (keep it on loopback).
+	DebugListen string `yaml:"debugListen"`
 }
 
 func defaultServeConfig() serveConfig {

@@ -47,6 +47,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		stringOpt("roles-file", "INTERMW_ROLES_FILE", "file of principal: role, role lines", &cfg.RolesFile),
 		stringOpt("webhook-allow", "INTERMW_WEBHOOK_ALLOW", "private/loopback CIDRs push callbacks may target, comma-separated", &cfg.WebhookAllow),
 		stringOpt("delivery-sync", "INTERMW_DELIVERY_SYNC", "client mailbox fsync policy: batch, interval or none", &cfg.DeliverySync),
+		stringOpt("debug-listen", "INTERMW_DEBUG_LISTEN", "address serving /debug/pprof (loopback only; off when empty)", &cfg.DebugListen),
 		durationOpt("request-timeout", "INTERMW_REQUEST_TIMEOUT", "how long a request waits for its platforms' replies", &cfg.RequestTimeout),
 		boolOpt("strict-translation", "INTERMW_STRICT_TRANSLATION", "fail translations that would lose data", &cfg.StrictTranslation),
 	})
@@ -91,6 +92,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if cfg.DebugListen != "" {
+		dbg, err := debugServer(cfg.DebugListen)
+		if err != nil {
+			return err
+		}
+		defer dbg.Close()
+	}
 	serve := func(ctx context.Context) error {
 		log.WithFields(map[string]any{"listen": ln.Addr().String(), "data": cfg.Data, "broker": redactURL(cfg.Broker), "components": cfg.Components}).
 			Info("intermw serving")
