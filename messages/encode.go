@@ -570,8 +570,32 @@ func cmpCompact(a, b compactIRI) int {
 	if a.head == b.head {
 		return strings.Compare(a.tail, b.tail)
 	}
-	as, bs := a.head+a.tail, b.head+b.tail // rare: different prefixes
-	return strings.Compare(as, bs)
+	// Compare head+tail without building the strings.
+	la, lb := len(a.head)+len(a.tail), len(b.head)+len(b.tail)
+	for i := 0; i < la && i < lb; i++ {
+		ca, cb := byteAt(a, i), byteAt(b, i)
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case la < lb:
+		return -1
+	case la > lb:
+		return 1
+	}
+	return 0
+}
+
+// byteAt is byte i of c.head+c.tail.
+func byteAt(c compactIRI, i int) byte {
+	if i < len(c.head) {
+		return c.head[i]
+	}
+	return c.tail[i-len(c.head)]
 }
 
 // appendJSONString2 appends the JSON string of head+tail.
