@@ -6,7 +6,8 @@
 // urn:intermw:ipsm:channels, written through triplestore.Bind only), so
 // they survive restarts.
 //
-// The translation itself is package alignment's; PlatformTranslator
-// plugs it into IPSMRM (ipsmrm.Translator), choosing a platform's
-// alignments from the 8 alignment fields of its registration.
+// The translation itself is package alignment's. IPSMRM's translation
+// channels (ipsmrm/channels) take their compiled alignments from the
+// Service, choosing a platform's from the 8 alignment fields of its
+// registration.
 package ipsm

@@ -11,10 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/intermw/intermw/ipsmrm"
-	"github.com/intermw/intermw/messages"
 	"github.com/intermw/intermw/ontology/rdf"
-	"github.com/intermw/intermw/services/registry"
 	"github.com/intermw/intermw/services/triplestore/engine"
 )
 
@@ -136,47 +133,6 @@ func TestTheIPSMRESTAPI(t *testing.T) {
 		{"a deleted channel is gone", "DELETE", "/channels/3", "", "", 400, "not_found"},
 		{"an alignment no channel uses is deleted", "DELETE", "/alignments/BodyCloud_CO_align/2.0.2", "", "", 204, ""},
 		{"a new upload gets a fresh id", "POST", "/alignments", bc, "", 201, `"id":4`},
-	})
-}
-
-func TestThePlatformTranslatorFollowsTheRegistration(t *testing.T) {
-	bc := sharedFile(t, "alignments/BodyCloud_CO.rdf")
-	input := sharedFile(t, "ipsm-inputs/bc-weight.json")
-	s, e := newService(t, "")
-	defer e.Close()
-	if _, _, err := s.Upload(context.Background(), bc); err != nil {
-		t.Fatal(err)
-	}
-	codec, _ := messages.New(messages.Config{})
-	platform := func(name, version string) ipsmrm.PlatformInfo {
-		p := registry.Platform{PlatformID: "http://example.org/bc", Type: "http://example.org/BodyCloud",
-			UpstreamInputAlignmentName: name, UpstreamInputAlignmentVersion: version}
-		return ipsmrm.PlatformInfo{ID: p.PlatformID, Type: p.Type, Description: registry.PlatformPayload(p)}
-	}
-	tr := PlatformTranslator{Service: s}
-	t.Run("upstream messages go through the upstream input alignment", func(t *testing.T) {
-		m, _ := codec.Decode(input)
-		out, err := tr.Translate(context.Background(), m, ipsmrm.Upstream, platform("BodyCloud_CO_align", "2.0.2"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !hasObject(out.Payload, "http://www.w3.org/ns/sosa/Observation") {
-			t.Error("no sosa:Observation in the translation")
-		}
-	})
-	t.Run("the identity alignment passes payloads through", func(t *testing.T) {
-		m, _ := codec.Decode(input)
-		before := m.Clone()
-		out, err := tr.Translate(context.Background(), m, ipsmrm.Upstream, platform("", ""))
-		if err != nil || !rdf.IsomorphicGraphs(before.Payload, out.Payload) {
-			t.Fatalf("err %v or payload changed", err)
-		}
-	})
-	t.Run("a named but missing alignment is an error, not a pass-through", func(t *testing.T) {
-		m, _ := codec.Decode(input)
-		if _, err := tr.Translate(context.Background(), m, ipsmrm.Upstream, platform("Missing", "1")); err == nil {
-			t.Fatal("no error")
-		}
 	})
 }
 
