@@ -19,6 +19,7 @@ import (
 	"github.com/intermw/intermw/ipsmrm"
 	"github.com/intermw/intermw/ipsmrm/channels"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/ontology/alignment"
 	"github.com/intermw/intermw/ontology/ipsm"
 	"github.com/intermw/intermw/prm"
 	"github.com/intermw/intermw/services"
@@ -65,12 +66,13 @@ type hub struct {
 	factories  map[string]bridges.Factory
 	components map[string]bool
 
-	services *services.Services
-	ipsm     *ipsm.Service // the embedded semantic mediator
-	prm      *prm.PRM
-	ipsmrm   *ipsmrm.IPSMRM
-	host     *bridges.Host
-	arm      *armParts
+	services   *services.Services
+	ipsm       *ipsm.Service     // the embedded semantic mediator
+	channelMgr *channels.Manager // IPSMRM's translation channels
+	prm        *prm.PRM
+	ipsmrm     *ipsmrm.IPSMRM
+	host       *bridges.Host
+	arm        *armParts
 
 	closers []io.Closer
 }
@@ -151,8 +153,9 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 	if comps["ipsmrm"] || comps["arm"] {
 		// The mediator's alignments and channels live in the hub's store;
 		// ARM serves its REST API under /ipsm, IPSMRM translates with it.
+		inUse := func(id alignment.ID) bool { return h.channelMgr != nil && h.channelMgr.Uses(id) }
 		if h.ipsm, err = ipsm.New(ctx, ipsm.Config{Store: h.store, Codec: h.codec, Strict: cfg.StrictTranslation,
-			Log: log.WithField("component", "ipsm")}); err != nil {
+			InUse: inUse, Log: log.WithField("component", "ipsm")}); err != nil {
 			return nil, fmt.Errorf("semantic mediator: %w", err)
 		}
 	}
@@ -165,6 +168,7 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 				return nil, err
 			}
 			ic.Broker, ic.Translator = gate, mgr
+			h.channelMgr = mgr
 		}
 		if h.ipsmrm, err = ipsmrm.New(ic); err != nil {
 			return nil, err

@@ -37,6 +37,10 @@ type Config struct {
 	// Store persists alignments and channels (named graphs, written
 	// through triplestore.Bind only). Required.
 	Store triplestore.Store
+	// InUse reports whether something outside this service (the hub's
+	// platform translation channels) uses an alignment, so that deleting
+	// it is refused too. Optional.
+	InUse func(alignment.ID) bool
 	// Codec reads and writes the JSON-LD messages of POST /translation;
 	// nil builds a default one.
 	Codec *messages.Codec
@@ -264,6 +268,9 @@ func (s *Service) DeleteAlignment(ctx context.Context, id alignment.ID) error {
 		if c.Inp() == id || c.Out() == id {
 			return fmt.Errorf("%w: channel %d (%s → %s)", ErrInUse, c.ID, c.Source, c.Sink)
 		}
+	}
+	if s.cfg.InUse != nil && s.cfg.InUse(id) {
+		return fmt.Errorf("%w: a registered platform's translation channel", ErrInUse)
 	}
 	if err := s.deleteNode(ctx, alignmentsGraph, alignmentNode(e.info.ID)); err != nil {
 		return err
