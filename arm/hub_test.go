@@ -83,7 +83,7 @@ func (c *hubClient) expect(method, path, body string, status int) []byte {
 // pullUntil pulls until a message satisfying ok arrives.
 func (c *hubClient) pullUntil(what string, ok func(m *messages.Message) bool, codec *messages.Codec) *messages.Message {
 	c.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		b := c.expect("POST", api+"/responses", "", 200)
 		var batch []json.RawMessage
