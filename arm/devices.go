@@ -44,6 +44,26 @@ func checkDevice(d registry.IoTDevice) error {
 	if err := checkIRI("deviceId", d.DeviceID); err != nil {
 		return err
 	}
+	// The optional IRI-valued fields: checked here so that a bad value is
+	// a 400 now, not an Error from the registry after the platform has
+	// already accepted the device.
+	for field, v := range map[string]string{"hostedBy": d.HostedBy, "location": d.Location} {
+		if v == "" {
+			continue
+		}
+		if err := checkIRI(field, v); err != nil {
+			return err
+		}
+	}
+	for field, list := range map[string][]string{"hosts": d.Hosts, "forProperty": d.ForProperty, "observes": d.Observes,
+		"madeActuation": d.MadeActuation, "madeObservation": d.MadeObservation,
+		"implementsProcedure": d.ImplementsProcedure, "detects": d.Detects} {
+		for _, v := range list {
+			if err := checkIRI(field, v); err != nil {
+				return err
+			}
+		}
+	}
 	for _, t := range d.DeviceTypes {
 		if !t.Valid() {
 			return badRequest("deviceTypes: %q is not DEVICE, SENSOR, ACTUATOR or VIRTUAL", t)
