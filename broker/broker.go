@@ -105,3 +105,16 @@ func (o Options) WithDefaults() Options {
 	}
 	return o
 }
+
+// Depth is how many messages a consumer group has yet to acknowledge on a
+// topic: queued plus being handled.
+type Depth struct {
+	Topic, Group string
+	Messages     int
+}
+
+// Depther is an optional ability of a Broker: it reports the depth of every
+// group it knows, for metrics.
+type Depther interface {
+	Depths() []Depth
+}

@@ -173,3 +173,48 @@ func TestAHandlerInterruptedByCloseIsNotCountedAsAFailure(t *testing.T) {
 		t.Errorf("an interrupted delivery was dead-lettered: %v", got)
 	}
 }
+
+func TestDepthsCountUnacknowledgedMessages(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, err := memory.New(ctx, memory.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	_, err = b.Subscribe(ctx, "depth_topic", "g", func(ctx context.Context, m *broker.Message) error {
+		started <- struct{}{}
+		<-release
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := b.Publish(ctx, "depth_topic", broker.Message{Key: "k", Body: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-started
+	depth := func() int {
+		for _, d := range b.Depths() {
+			if d.Topic == "depth_topic" && d.Group == "g" {
+				return d.Messages
+			}
+		}
+		return -1
+	}
+	if n := depth(); n != 3 {
+		t.Fatalf("depth %d while three are unacknowledged", n)
+	}
+	close(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for depth() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("depth %d after every message was handled", depth())
+		}
+		<-time.After(time.Millisecond) // bounded poll
+	}
+}

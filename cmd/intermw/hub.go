@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sync/errgroup"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/intermw/intermw/bridges/emulator"
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/broker/backends"
+	"github.com/intermw/intermw/broker/metered"
 	"github.com/intermw/intermw/ipsmrm"
 	"github.com/intermw/intermw/ipsmrm/channels"
 	"github.com/intermw/intermw/messages"
@@ -74,6 +77,8 @@ type hub struct {
 	host       *bridges.Host
 	arm        *armParts
 
+	metrics *prometheus.Registry
+
 	closers []io.Closer
 }
 
@@ -106,10 +111,18 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 	if h.codec, err = messages.New(messages.Config{}); err != nil {
 		return nil, err
 	}
-	if h.broker, err = broker.Open(ctx, cfg.Broker, backends.All(), broker.Options{}, log.WithField("component", "broker")); err != nil {
+	raw, err := broker.Open(ctx, cfg.Broker, backends.All(), broker.Options{}, log.WithField("component", "broker"))
+	if err != nil {
 		return nil, fmt.Errorf("broker %s: %w", redactURL(cfg.Broker), err)
 	}
-	h.own(h.broker)
+	h.own(raw)
+	// One registry for every component's metrics, served by the ARM at
+	// /metrics; the broker counts every component's traffic.
+	h.metrics = prometheus.NewRegistry()
+	h.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if h.broker, err = metered.New(raw, h.metrics); err != nil {
+		return nil, err
+	}
 	if cfg.SPARQL != "" {
 		remote, err := triplestore.NewRemote(triplestore.RemoteConfig{QueryURL: cfg.SPARQL, UpdateURL: cfg.SPARQLUpdate,
 			Username: cfg.SPARQLUser, Password: cfg.SPARQLPassword, Timeout: cfg.QueryTimeout})

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sirupsen/logrus"
 
 	"github.com/intermw/intermw/arm"
@@ -21,7 +19,6 @@ import (
 type armParts struct {
 	server   *arm.Server
 	delivery *delivery.Deliverer
-	metrics  *prometheus.Registry
 }
 
 // parseCIDRs reads a comma-separated list of CIDR prefixes.
@@ -93,18 +90,16 @@ func (h *hub) buildARM(ctx context.Context, cfg serveConfig, log *logrus.Logger)
 		return err
 	}
 	h.own(del)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s, err := arm.New(arm.Config{Broker: h.broker, Subscriber: h.broker, Codec: h.codec,
 		Clients: h.registry, Platforms: h.registry, Devices: h.registry, Subscriptions: h.registry,
 		Locations: h.registry, Discovery: h.registry, Conversations: table, Delivery: del,
-		WebhookAllow: allow, Auth: authn, Metrics: reg, RequestTimeout: cfg.RequestTimeout,
+		WebhookAllow: allow, Auth: authn, Metrics: h.metrics, RequestTimeout: cfg.RequestTimeout,
 		Log: log.WithField("component", "arm")})
 	if err != nil {
 		return err
 	}
 	h.own(s)
-	h.arm = &armParts{server: s, delivery: del, metrics: reg}
+	h.arm = &armParts{server: s, delivery: del}
 	return nil
 }
 
