@@ -29,6 +29,9 @@ var (
 	// ErrDataLoss: in strict mode, a cell matched but could not insert all
 	// it should (a function or typing failed) while its deletes would fire.
 	ErrDataLoss = errors.New("translation would lose data")
+	// ErrInvalidPayload: a payload triple is not valid RDF (a literal or
+	// blank predicate, a literal subject, a missing term).
+	ErrInvalidPayload = errors.New("invalid payload graph")
 )
 
 // CellFormat says how a document writes its cells' entities.

@@ -4,18 +4,83 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/intermw/intermw/ontology/rdf"
 	"github.com/intermw/intermw/services/triplestore"
 	"github.com/intermw/intermw/services/triplestore/engine"
+	"github.com/intermw/intermw/services/triplestore/engine/function"
 	"github.com/intermw/intermw/services/triplestore/engine/sparql"
 )
 
 // Compiled is an alignment with every stepped cell compiled once into a
-// prepared SPARQL Update. It is immutable and safe for concurrent use.
+// prepared SPARQL Update and, where it can be, into a plan for the native
+// executor. It is immutable and safe for concurrent use.
 type Compiled struct {
 	Alignment *Alignment
 	steps     []*compiledCell
+	executor  Executor
+
+	// The native executor's shared, read-only state: the cells'
+	// constants, the labeller of entity2's blank nodes and the function
+	// context (its regular expression cache).
+	consts *constTable
+	blanks *blankSource
+	fctx   *function.Context
+	runs   *sync.Pool // of *nrun: scratch space reused between translations
+}
+
+// Executor chooses how Apply runs the compiled cells.
+type Executor uint8
+
+const (
+	// ExecutorNative, the default, runs each cell natively over an
+	// indexed payload graph, and on the embedded engine only the cells
+	// the native executor cannot express (see Compiled.Fallbacks).
+	ExecutorNative Executor = iota
+	// ExecutorEngine runs every cell's prepared update on a throwaway
+	// in-memory store of the embedded engine.
+	ExecutorEngine
+)
+
+func (e Executor) String() string {
+	if e == ExecutorEngine {
+		return "engine"
+	}
+	return "native"
+}
+
+// WithExecutor returns the alignment running on executor e; it shares
+// the compiled cells with c.
+func (c *Compiled) WithExecutor(e Executor) *Compiled {
+	out := *c
+	out.executor = e
+	return &out
+}
+
+// Executor returns the executor Apply uses.
+func (c *Compiled) Executor() Executor { return c.executor }
+
+// Fallback is a stepped cell the native executor cannot express, so it
+// runs on the engine, and why.
+type Fallback struct {
+	Cell   string
+	Reason string
+}
+
+// Fallbacks lists the stepped cells the native executor hands to the
+// engine (empty when it runs them all).
+func (c *Compiled) Fallbacks() []Fallback {
+	var out []Fallback
+	seen := map[*compiledCell]bool{}
+	for _, s := range c.steps {
+		if s.native == nil && !seen[s] {
+			seen[s] = true
+			out = append(out, Fallback{Cell: s.cell.Name(), Reason: s.nativeErr.Error()})
+		}
+	}
+	return out
 }
 
 // compiledCell is one cell ready to run.
@@ -30,8 +95,14 @@ type compiledCell struct {
 	checkText string
 	check     *engine.Prepared
 	lossVars  []string // the computed variables entity2 uses
-	// needs are entity1's constant terms: a graph lacking one cannot
-	// match, so the step is skipped. gives are entity2's constant terms.
+	lossRefs  []string // their SPARQL variables (typed versions), without '?'
+	// native is the plan of the native executor; nil, with the reason in
+	// nativeErr, when the cell runs on the engine.
+	native    *nativeCell
+	nativeErr error
+	// needs are entity1's constant terms (normalized as the store keeps
+	// them): a graph lacking one cannot match, so the engine path skips
+	// the step. gives are entity2's constant terms.
 	needs, gives []rdf.Term
 	// computes: entity2 inserts values a function or typing computed,
 	// terms no constant predicts.
@@ -39,7 +110,15 @@ type compiledCell struct {
 }
 
 // Identity is the compiled identity alignment: no steps.
-func Identity() *Compiled { return &Compiled{Alignment: &Alignment{}} }
+func Identity() *Compiled {
+	return &Compiled{
+		Alignment: &Alignment{},
+		consts:    newConstTable(),
+		blanks:    newBlankSource(),
+		fctx:      function.NewContext("", time.Time{}),
+		runs:      &sync.Pool{},
+	}
+}
 
 // ID returns the alignment's name and version.
 func (c *Compiled) ID() ID { return c.Alignment.ID() }
@@ -60,14 +139,19 @@ func Load(data []byte, opts Options) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Compile(a)
+	c, err := Compile(a)
+	if err != nil {
+		return nil, err
+	}
+	return c.WithExecutor(opts.Executor), nil
 }
 
 // Compile compiles every cell the steps name, in step order. A cell the
 // engine cannot prepare is reported as a *ValidationError naming it.
 func Compile(a *Alignment) (*Compiled, error) {
 	ps := &problems{}
-	out := &Compiled{Alignment: a}
+	out := Identity()
+	out.Alignment = a
 	cache := map[string]*compiledCell{}
 	for _, s := range a.Steps {
 		cell := a.Cell(s.Cell)
@@ -83,6 +167,7 @@ func Compile(a *Alignment) (*Compiled, error) {
 				ps.errf(cell.Name(), cell.Line, "cannot compile: %v", err)
 				continue
 			}
+			cc.native, cc.nativeErr = compileNative(cc.text, cc.lossRefs, out.consts)
 			cache[cell.ID] = cc
 		}
 		out.steps = append(out.steps, cc)
@@ -263,14 +348,14 @@ func compileCell(c *Cell) (*compiledCell, error) {
 	for _, p := range c.Entity1 {
 		for _, n := range []Node{p.S, p.P, p.O} {
 			if !n.IsVar() && !n.Term.IsBlank() {
-				out.needs = append(out.needs, n.Term)
+				out.needs = append(out.needs, normalizeTerm(n.Term))
 			}
 		}
 	}
 	for _, p := range c.Entity2 {
 		for _, n := range []Node{p.S, p.P, p.O} {
 			if !n.IsVar() && !n.Term.IsBlank() {
-				out.gives = append(out.gives, n.Term)
+				out.gives = append(out.gives, normalizeTerm(n.Term))
 			}
 			if n.IsVar() && (cc.typed[n.Var] != "" || returns[n.Var]) {
 				out.computes = true
@@ -286,6 +371,7 @@ func compileCell(c *Cell) (*compiledCell, error) {
 			if n.IsVar() && computed[n.Var] && !seen[n.Var] {
 				seen[n.Var] = true
 				out.lossVars = append(out.lossVars, n.Var)
+				out.lossRefs = append(out.lossRefs, cc.ref(n.Var)[1:])
 				conds = append(conds, "!BOUND("+cc.ref(n.Var)+")")
 			}
 		}

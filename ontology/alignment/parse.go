@@ -27,6 +27,9 @@ type Options struct {
 	// binds, a typing or filter of an unknown variable, a cell no step
 	// applies) into errors.
 	Strict bool
+	// Executor chooses how Load's result runs its cells; the zero value
+	// is the native executor (with the engine for what it cannot run).
+	Executor Executor
 }
 
 // Validate reports every problem with the options.
@@ -40,6 +43,9 @@ func (o Options) Validate() error {
 	}
 	if o.MaxPatterns < 0 {
 		errs = append(errs, errors.New("alignment: MaxPatterns must not be negative"))
+	}
+	if o.Executor > ExecutorEngine {
+		errs = append(errs, fmt.Errorf("alignment: unknown Executor %d", o.Executor))
 	}
 	return errors.Join(errs...)
 }

@@ -45,44 +45,79 @@ func (e *DataLossError) Is(target error) bool { return target == ErrDataLoss }
 
 // Apply runs the alignment's steps, in order, on a payload graph and
 // returns the translated graph and the losses seen. In strict mode the
-// first loss is returned as a *DataLossError before the cell runs.
+// first loss is returned as a *DataLossError before the cell runs. A
+// payload triple that is not valid RDF fails with ErrInvalidPayload.
+// Both executors (see Executor) give the same graph, up to blank node
+// labels, and the same losses.
 func (c *Compiled) Apply(ctx context.Context, payload []rdf.Triple, strict bool) ([]rdf.Triple, []Loss, error) {
 	if len(c.steps) == 0 {
 		return payload, nil, nil
 	}
-	e := engine.NewMemory()
-	defer e.Close()
-	quads := make([]rdf.Quad, len(payload))
-	for i, t := range payload {
-		quads[i] = rdf.Quad{S: t.S, P: t.P, O: t.O}
+	if c.executor == ExecutorEngine {
+		return c.applyEngine(ctx, payload, strict)
 	}
-	if err := e.Load(ctx, quads); err != nil {
+	return c.applyNative(ctx, payload, strict)
+}
+
+// applyEngine runs every step's prepared update on a throwaway store of
+// the embedded engine.
+func (c *Compiled) applyEngine(ctx context.Context, payload []rdf.Triple, strict bool) ([]rdf.Triple, []Loss, error) {
+	for _, t := range payload {
+		if err := checkTriple(t); err != nil {
+			return nil, nil, err
+		}
+	}
+	e, err := loadEngine(ctx, payload)
+	if err != nil {
 		return nil, nil, err
 	}
+	defer e.Close()
 	terms := make(map[rdf.Term]struct{}, 3*len(payload))
 	for _, t := range payload {
-		terms[t.S], terms[t.P], terms[t.O] = struct{}{}, struct{}{}, struct{}{}
+		terms[normalizeTerm(t.S)], terms[normalizeTerm(t.P)], terms[normalizeTerm(t.O)] = struct{}{}, struct{}{}, struct{}{}
 	}
 	losses, err := c.run(ctx, e, strict, terms)
 	if err != nil {
 		return nil, losses, err
 	}
-	out, err := e.Dump(ctx)
+	ts, err := dumpEngine(ctx, e)
 	if err != nil {
 		return nil, losses, err
+	}
+	return ts, losses, nil
+}
+
+func loadEngine(ctx context.Context, payload []rdf.Triple) (*engine.Engine, error) {
+	e := engine.NewMemory()
+	quads := make([]rdf.Quad, len(payload))
+	for i, t := range payload {
+		quads[i] = rdf.Quad{S: t.S, P: t.P, O: t.O}
+	}
+	if err := e.Load(ctx, quads); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func dumpEngine(ctx context.Context, e *engine.Engine) ([]rdf.Triple, error) {
+	out, err := e.Dump(ctx)
+	if err != nil {
+		return nil, err
 	}
 	ts := make([]rdf.Triple, len(out))
 	for i, q := range out {
 		ts[i] = q.Triple()
 	}
-	return ts, losses, nil
+	return ts, nil
 }
 
 // run applies the steps to the default graph of e. terms holds every
-// term the graph may contain (its initial terms and the constants of the
-// entity2s applied since); a step whose entity1 needs another constant
-// cannot match and is skipped. Once a step inserts computed values the
-// set no longer bounds the graph and nothing more is skipped.
+// term the graph may contain, normalized as the store keeps them (its
+// initial terms and the constants of the entity2s applied since); a step
+// whose entity1 needs another constant cannot match and is skipped. Once
+// a step inserts computed values the set no longer bounds the graph and
+// nothing more is skipped.
 func (c *Compiled) run(ctx context.Context, e *engine.Engine, strict bool, terms map[rdf.Term]struct{}) ([]Loss, error) {
 	var losses []Loss
 	exact := true
@@ -99,24 +134,50 @@ steps:
 			}
 			exact = !s.computes
 		}
-		if s.check != nil {
-			n, err := count(ctx, s.check, e)
-			if err != nil {
-				return losses, fmt.Errorf("alignment %s cell %s: %w", c.ID(), s.cell.Name(), err)
-			}
-			if n > 0 {
-				l := Loss{Alignment: c.ID(), Cell: s.cell.Name(), Matches: n, Vars: s.lossVars}
-				if strict {
-					return losses, &DataLossError{Loss: l}
-				}
-				losses = append(losses, l)
-			}
-		}
-		if err := s.update.Exec(ctx, e); err != nil {
-			return losses, fmt.Errorf("alignment %s cell %s: %w", c.ID(), s.cell.Name(), err)
+		if err := c.engineExec(ctx, e, s, strict, &losses); err != nil {
+			return losses, err
 		}
 	}
 	return losses, nil
+}
+
+// engineExec runs one step on e: the loss check, then the update.
+func (c *Compiled) engineExec(ctx context.Context, e *engine.Engine, s *compiledCell, strict bool, losses *[]Loss) error {
+	if s.check != nil {
+		n, err := count(ctx, s.check, e)
+		if err != nil {
+			return fmt.Errorf("alignment %s cell %s: %w", c.ID(), s.cell.Name(), err)
+		}
+		if n > 0 {
+			l := Loss{Alignment: c.ID(), Cell: s.cell.Name(), Matches: n, Vars: s.lossVars}
+			if strict {
+				return &DataLossError{Loss: l}
+			}
+			*losses = append(*losses, l)
+		}
+	}
+	if err := s.update.Exec(ctx, e); err != nil {
+		return fmt.Errorf("alignment %s cell %s: %w", c.ID(), s.cell.Name(), err)
+	}
+	return nil
+}
+
+// engineStep runs a step the native executor cannot express on the
+// engine: the graph goes into a throwaway store and comes back.
+func (c *Compiled) engineStep(ctx context.Context, s *compiledCell, g *graph, strict bool, losses *[]Loss) (*graph, error) {
+	e, err := loadEngine(ctx, g.triples())
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	if err := c.engineExec(ctx, e, s, strict, losses); err != nil {
+		return nil, err
+	}
+	ts, err := dumpEngine(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return newGraph(c.consts, c.blanks, ts)
 }
 
 func count(ctx context.Context, p *engine.Prepared, e *engine.Engine) (int, error) {
