@@ -348,14 +348,14 @@ func compileCell(c *Cell) (*compiledCell, error) {
 	for _, p := range c.Entity1 {
 		for _, n := range []Node{p.S, p.P, p.O} {
 			if !n.IsVar() && !n.Term.IsBlank() {
-				out.needs = append(out.needs, normalizeTerm(n.Term))
+				out.needs = append(out.needs, n.Term.Normalized())
 			}
 		}
 	}
 	for _, p := range c.Entity2 {
 		for _, n := range []Node{p.S, p.P, p.O} {
 			if !n.IsVar() && !n.Term.IsBlank() {
-				out.gives = append(out.gives, normalizeTerm(n.Term))
+				out.gives = append(out.gives, n.Term.Normalized())
 			}
 			if n.IsVar() && (cc.typed[n.Var] != "" || returns[n.Var]) {
 				out.computes = true

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"github.com/intermw/intermw/ontology/rdf"
@@ -40,7 +39,7 @@ func (c *constTable) hash(t rdf.Term) uint64 {
 
 // id interns t (normalized) at compile time.
 func (c *constTable) id(t rdf.Term) termID {
-	t = normalizeTerm(t)
+	t = t.Normalized()
 	h := c.hash(t)
 	if id, ok := c.index.find(h, t, c.terms[1:], 1); ok {
 		return id
@@ -119,37 +118,6 @@ func (ix *termIndex) reset(n int, base termID) {
 		size *= 2
 	}
 	ix.rehash(size, base)
-}
-
-// normalizeTerm is the form in which the embedded engine's store keeps a
-// term (quadstore normalisation): non-literals carry neither datatype nor
-// language, an empty datatype is xsd:string, and a language-tagged string
-// has a lower-case tag and datatype rdf:langString. Matching and output
-// use it so that the native executor sees the graph the engine would.
-func normalizeTerm(t rdf.Term) rdf.Term {
-	if t.Kind != rdf.KindLiteral {
-		if t.Datatype == "" && t.Lang == "" {
-			return t
-		}
-		return rdf.Term{Kind: t.Kind, Value: t.Value}
-	}
-	if t.Lang != "" {
-		lang := t.Lang
-		for i := 0; i < len(lang); i++ {
-			if c := lang[i]; c >= 'A' && c <= 'Z' {
-				lang = strings.ToLower(lang)
-				break
-			}
-		}
-		if lang == t.Lang && t.Datatype == rdf.RDFLangString {
-			return t
-		}
-		return rdf.Term{Kind: rdf.KindLiteral, Value: t.Value, Datatype: rdf.RDFLangString, Lang: lang}
-	}
-	if t.Datatype == "" || t.Datatype == rdf.RDFLangString {
-		return rdf.Term{Kind: rdf.KindLiteral, Value: t.Value, Datatype: rdf.XSDString}
-	}
-	return t
 }
 
 // checkTriple reports whether t is valid RDF, as the engine's store
@@ -256,7 +224,7 @@ func (g *graph) init(consts *constTable, blanks *blankSource, payload []rdf.Trip
 
 // intern returns the ID of t, normalized, adding it when new.
 func (g *graph) intern(t rdf.Term) termID {
-	t = normalizeTerm(t)
+	t = t.Normalized()
 	h := g.consts.hash(t)
 	if id, ok := g.consts.index.find(h, t, g.consts.terms[1:], 1); ok {
 		return id

@@ -74,7 +74,7 @@ func (c *Compiled) applyEngine(ctx context.Context, payload []rdf.Triple, strict
 	defer e.Close()
 	terms := make(map[rdf.Term]struct{}, 3*len(payload))
 	for _, t := range payload {
-		terms[normalizeTerm(t.S)], terms[normalizeTerm(t.P)], terms[normalizeTerm(t.O)] = struct{}{}, struct{}{}, struct{}{}
+		terms[t.S.Normalized()], terms[t.P.Normalized()], terms[t.O.Normalized()] = struct{}{}, struct{}{}, struct{}{}
 	}
 	losses, err := c.run(ctx, e, strict, terms)
 	if err != nil {
