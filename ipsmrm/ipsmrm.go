@@ -120,9 +120,10 @@ func (c Config) withDefaults() Config {
 // IPSMRM routes messages between PRM and the bridges. Make one with New,
 // then Run it.
 type IPSMRM struct {
-	cfg   Config
-	log   logrus.FieldLogger
-	debug bool // log writes Debug entries
+	cfg    Config
+	log    logrus.FieldLogger
+	debug  bool // log writes Debug entries
+	reader *routing.Reader
 
 	mu        sync.Mutex
 	closed    bool
@@ -157,7 +158,7 @@ func New(cfg Config) (*IPSMRM, error) {
 	}
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &IPSMRM{
+	r := &IPSMRM{
 		cfg:       cfg,
 		log:       cfg.Log.WithField("component", "ipsmrm"),
 		debug:     debugEnabled(cfg.Log),
@@ -166,7 +167,9 @@ func New(cfg Config) (*IPSMRM, error) {
 		ctx:       ctx,
 		cancel:    cancel,
 		ready:     make(chan struct{}),
-	}, nil
+	}
+	r.reader = &routing.Reader{Codec: cfg.Codec, Errors: cfg.Broker, DecodeAlways: cfg.DecodeAlways, Log: r.log}
+	return r, nil
 }
 
 // Ready is closed once Run consumes prm_ipsmrm and the topics of the

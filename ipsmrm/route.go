@@ -21,14 +21,14 @@ var errNoReceiver = errors.New("message bound for platforms has no ReceiverPlatf
 
 // handleDown routes one message from PRM to the bridges of its receivers.
 func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
-	e, err := r.open(ctx, bm)
+	e, err := r.reader.Open(ctx, bm)
 	if e == nil {
 		return err
 	}
-	md := e.md
+	md := e.Meta
 	log := r.msgLog(md)
 	if len(md.ReceiverPlatformIDs) == 0 {
-		m, err := r.load(ctx, e)
+		m, err := r.reader.Load(ctx, e)
 		if m == nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 	if register || data {
 		// The registration's payload describes the platform; translation
 		// works on the whole message.
-		if m, err = r.load(ctx, e); m == nil {
+		if m, err = r.reader.Load(ctx, e); m == nil {
 			return err
 		}
 		md = &m.Metadata
@@ -55,7 +55,7 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 			r.learn(platformInfo(pid, m))
 		}
 	}
-	headers := r.passHeaders(e)
+	headers := r.reader.PassHeaders(e)
 	for _, pid := range md.ReceiverPlatformIDs {
 		plog := log
 		if r.debug {
@@ -179,11 +179,11 @@ func (r *IPSMRM) hold(pid string, m broker.Message) bool {
 
 // handleUp routes one message from the bridge of pid to PRM.
 func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) error {
-	e, err := r.open(ctx, bm)
+	e, err := r.reader.Open(ctx, bm)
 	if e == nil {
 		return err
 	}
-	md := e.md
+	md := e.Meta
 	log := r.msgLog(md)
 	if r.debug {
 		log = log.WithField("platformId", pid)
@@ -200,9 +200,9 @@ func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) e
 		log.Debug("dropping the answer to a Sys_init replay")
 		return nil
 	}
-	out := broker.Message{Key: bm.Key, Headers: r.passHeaders(e), Body: bm.Body}
+	out := broker.Message{Key: bm.Key, Headers: r.reader.PassHeaders(e), Body: bm.Body}
 	if isData(md) && r.translates(Upstream, pid) {
-		m, err := r.load(ctx, e)
+		m, err := r.reader.Load(ctx, e)
 		if m == nil {
 			return err
 		}

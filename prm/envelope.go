@@ -1,73 +1,15 @@
 package prm
 
 import (
-	"context"
-	"errors"
-
 	"github.com/sirupsen/logrus"
 
-	"github.com/intermw/intermw/broker"
-	"github.com/intermw/intermw/messages"
 	"github.com/intermw/intermw/messages/routing"
 )
 
 // ErrHeaderMismatch: a message's routing headers passed their checks but
-// its body says otherwise. PRM found out because it had to decode the body
-// (to change it or to answer it); the message goes to the error topic
-// instead of being routed.
-var ErrHeaderMismatch = errors.New("routing headers disagree with the message body")
-
-// envelope is a delivered message as PRM routes it: its metadata comes
-// from the routing headers when they can be trusted (see
-// broker.ReadRoute), otherwise from decoding the body; the whole message
-// is decoded only when routing must change or answer it (load).
-type envelope struct {
-	bm  *broker.Message
-	md  *messages.Metadata // routing metadata: from the headers, or msg's
-	msg *messages.Message  // the decoded body; nil until load
-	// route is what the headers said, when md comes from them.
-	route       broker.Route
-	fromHeaders bool
-}
-
-// open reads what routing needs from a delivered message: its trusted
-// routing headers, else its decoded body. An undecodable body goes to the
-// error topic and open returns a nil envelope.
-func (p *PRM) open(ctx context.Context, bm *broker.Message) (*envelope, error) {
-	if !p.cfg.DecodeAlways {
-		if r, ok := broker.ReadRoute(bm); ok {
-			if md, ok := routing.Metadata(r); ok {
-				return &envelope{bm: bm, md: md, route: r, fromHeaders: true}, nil
-			}
-		}
-	}
-	m, err := p.decode(ctx, bm)
-	if m == nil {
-		return nil, err
-	}
-	return &envelope{bm: bm, md: &m.Metadata, msg: m}, nil
-}
-
-// load returns the decoded message. When the envelope was routed by its
-// headers and the body disagrees with them, the message goes to the error
-// topic and load returns nil (and the error topic's publish error).
-func (p *PRM) load(ctx context.Context, e *envelope) (*messages.Message, error) {
-	if e.msg != nil {
-		return e.msg, nil
-	}
-	m, err := p.decode(ctx, e.bm)
-	if m == nil {
-		return nil, err
-	}
-	if !broker.SameRoute(routing.Route(&m.Metadata), e.route) {
-		p.log.WithFields(logrus.Fields{"topic": e.bm.Topic, "conversationId": m.Metadata.ConversationID}).
-			Warn("routing headers disagree with the body; not routing the message")
-		return nil, p.cfg.Broker.Publish(ctx, broker.ErrorTopic, broker.Message{Key: e.bm.Key, Body: e.bm.Body,
-			Headers: map[string]string{broker.HeaderOriginalTopic: e.bm.Topic, broker.HeaderLastError: ErrHeaderMismatch.Error()}})
-	}
-	e.msg, e.md = m, &m.Metadata
-	return m, nil
-}
+// its body says otherwise; PRM sends it to the error topic instead of
+// routing it (see routing.Reader).
+var ErrHeaderMismatch = routing.ErrHeaderMismatch
 
 // debugEnabled reports whether log writes Debug entries, so that per
 // message fields are only built when they will be written. Loggers that

@@ -10,6 +10,7 @@ import (
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 	"github.com/intermw/intermw/ontology/rdf"
 )
 
@@ -79,8 +80,8 @@ func (c *p2pCache) forget(conv string) {
 // observation routes an observation from a platform: to the target
 // platform when its conversation is a platform-to-platform subscription,
 // to the client otherwise. Only the first needs the body decoded.
-func (p *PRM) observation(ctx context.Context, log logrus.FieldLogger, e *envelope) error {
-	conv := e.md.ConversationID
+func (p *PRM) observation(ctx context.Context, log logrus.FieldLogger, e *routing.Envelope) error {
+	conv := e.Meta.ConversationID
 	if p.p2p == nil {
 		log.Debug("observation to the client")
 		return p.forward(ctx, broker.PRMToARM, e)
@@ -93,7 +94,7 @@ func (p *PRM) observation(ctx context.Context, log logrus.FieldLogger, e *envelo
 		log.Debug("observation to the client")
 		return p.forward(ctx, broker.PRMToARM, e)
 	}
-	m, err := p.load(ctx, e)
+	m, err := p.reader.Load(ctx, e)
 	if m == nil {
 		return err
 	}
@@ -149,8 +150,8 @@ func (p *PRM) virtualSubscribe(ctx context.Context, log logrus.FieldLogger, req 
 // virtualUnsubscribe ends a platform-to-platform subscription: it
 // unsubscribes from the source device (while the registry still knows the
 // route) and has Services remove the subscription.
-func (p *PRM) virtualUnsubscribe(ctx context.Context, log logrus.FieldLogger, e *envelope) error {
-	req, err := p.load(ctx, e)
+func (p *PRM) virtualUnsubscribe(ctx context.Context, log logrus.FieldLogger, e *routing.Envelope) error {
+	req, err := p.reader.Load(ctx, e)
 	if req == nil {
 		return err
 	}

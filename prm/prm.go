@@ -150,10 +150,11 @@ func (c Config) withDefaults() Config {
 
 // PRM is the Platform Request Manager. Make one with New, then Run it.
 type PRM struct {
-	cfg   Config
-	log   logrus.FieldLogger
-	debug bool // log writes Debug entries
-	p2p   *p2pCache
+	cfg    Config
+	log    logrus.FieldLogger
+	debug  bool // log writes Debug entries
+	p2p    *p2pCache
+	reader *routing.Reader
 
 	mu        sync.Mutex
 	subs      []broker.Subscription
@@ -176,6 +177,7 @@ func New(cfg Config) (*PRM, error) {
 		ready: make(chan struct{}),
 		done:  make(chan struct{}),
 	}
+	p.reader = &routing.Reader{Codec: cfg.Codec, Errors: cfg.Broker, DecodeAlways: cfg.DecodeAlways, Log: p.log}
 	if cfg.P2P != nil {
 		p.p2p = newP2PCache(cfg.P2P, cfg.P2PCacheTTL, time.Now)
 	}
@@ -300,13 +302,9 @@ func (p *PRM) publish(ctx context.Context, topic string, m *messages.Message) er
 // headers go along as they came; a message PRM had to decode to route
 // gets routing headers written from what it decoded, so the components
 // after PRM need not decode it again.
-func (p *PRM) forward(ctx context.Context, topic string, e *envelope) error {
-	bm := e.bm
-	h := bm.Headers
-	if !e.fromHeaders && !p.cfg.DecodeAlways {
-		h = routing.Headers(bm.Headers, e.md, bm.Body)
-	}
-	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: bm.Key, Headers: h, Body: bm.Body})
+func (p *PRM) forward(ctx context.Context, topic string, e *routing.Envelope) error {
+	bm := e.Delivered
+	return p.cfg.Broker.Publish(ctx, topic, broker.Message{Key: bm.Key, Headers: p.reader.PassHeaders(e), Body: bm.Body})
 }
 
 // replyError answers req on prm_arm with an Error, and puts a copy on the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/intermw/intermw/broker"
 	"github.com/intermw/intermw/messages"
+	"github.com/intermw/intermw/messages/routing"
 	"github.com/intermw/intermw/ontology/rdf"
 )
 
@@ -81,17 +82,17 @@ func (p *PRM) decode(ctx context.Context, bm *broker.Message) (*messages.Message
 
 // handleARM routes a request from ARM (step 2 of the message flows).
 func (p *PRM) handleARM(ctx context.Context, bm *broker.Message) error {
-	e, err := p.open(ctx, bm)
+	e, err := p.reader.Open(ctx, bm)
 	if e == nil {
 		return err
 	}
-	md := e.md
+	md := e.Meta
 	log := p.msgLog(md, broker.ARMToPRM)
 	switch {
 	case md.Is(messages.Response) || md.Is(messages.Error):
 		return p.answerError(ctx, log, e, fmt.Errorf("%w: a %s reply from ARM", ErrUnroutable, md.Kind()))
 	case md.Is(messages.ListSupportedPlatformTypes):
-		m, err := p.load(ctx, e)
+		m, err := p.reader.Load(ctx, e)
 		if m == nil {
 			return err
 		}
@@ -117,8 +118,8 @@ func (p *PRM) handleARM(ctx context.Context, bm *broker.Message) error {
 
 // answerError decodes the message and answers it with an Error (see
 // replyError).
-func (p *PRM) answerError(ctx context.Context, log logrus.FieldLogger, e *envelope, cause error) error {
-	m, err := p.load(ctx, e)
+func (p *PRM) answerError(ctx context.Context, log logrus.FieldLogger, e *routing.Envelope, cause error) error {
+	m, err := p.reader.Load(ctx, e)
 	if m == nil {
 		return err
 	}
@@ -138,11 +139,11 @@ func (p *PRM) platformTypes(req *messages.Message) *messages.Message {
 
 // handleIPSMRM routes a message from the platforms (step 5).
 func (p *PRM) handleIPSMRM(ctx context.Context, bm *broker.Message) error {
-	e, err := p.open(ctx, bm)
+	e, err := p.reader.Open(ctx, bm)
 	if e == nil {
 		return err
 	}
-	md := e.md
+	md := e.Meta
 	log := p.msgLog(md, broker.IPSMRMToPRM)
 	switch {
 	case md.Is(messages.SysInit) && md.Is(messages.Response):
@@ -154,7 +155,7 @@ func (p *PRM) handleIPSMRM(ctx context.Context, bm *broker.Message) error {
 		// A platform confirmed the Subscribe (Unsubscribe) PRM sent for a
 		// platform-to-platform subscription: the client asked for the
 		// virtual one, and the registry already knows it.
-		m, err := p.load(ctx, e)
+		m, err := p.reader.Load(ctx, e)
 		if m == nil {
 			return err
 		}
@@ -172,18 +173,18 @@ func (p *PRM) handleIPSMRM(ctx context.Context, bm *broker.Message) error {
 
 // handleSRM routes a message from Services.
 func (p *PRM) handleSRM(ctx context.Context, bm *broker.Message) error {
-	e, err := p.open(ctx, bm)
+	e, err := p.reader.Open(ctx, bm)
 	if e == nil {
 		return err
 	}
-	md := e.md
+	md := e.Meta
 	log := p.msgLog(md, broker.SRMToPRM)
 	switch {
 	case md.Is(messages.Error):
 		log.Debug("error to the client")
 		return p.forward(ctx, broker.PRMToARM, e)
 	case md.Is(messages.VirtualSubscribe):
-		m, err := p.load(ctx, e)
+		m, err := p.reader.Load(ctx, e)
 		if m == nil {
 			return err
 		}
