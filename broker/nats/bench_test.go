@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -141,90 +140,9 @@ func BenchmarkPublishConsumePaired(b *testing.B) {
 			needServer(b)
 			raw := newRawLoop(b)
 			ours := newOurLoop(b)
-			pairedRounds(b, publishers, raw, ours)
+			brokertest.BenchPaired(b, publishers, raw, ours)
 		})
 	}
-}
-
-// loop is a publish→consume pipeline that run drives for n messages.
-type loop interface {
-	run(b *testing.B, n, publishers int) time.Duration
-}
-
-// pairedRounds alternates raw and ours over 50 rounds (ABBA order) and
-// reports both rates, the overhead of the totals (ours/raw - 1) and the
-// median of the per-round overheads, which a burst of load on the machine
-// moves less.
-func pairedRounds(b *testing.B, publishers int, raw, ours loop) {
-	const rounds = 50
-	per := max(b.N/rounds, 1)
-	var tRaw, tOurs time.Duration
-	ratios := make([]float64, 0, rounds)
-	b.SetBytes(1024)
-	b.ResetTimer()
-	for r := range rounds {
-		var dr, do time.Duration
-		if r%2 == 0 {
-			dr = raw.run(b, per, publishers)
-			do = ours.run(b, per, publishers)
-		} else {
-			do = ours.run(b, per, publishers)
-			dr = raw.run(b, per, publishers)
-		}
-		tRaw += dr
-		tOurs += do
-		ratios = append(ratios, do.Seconds()/dr.Seconds())
-	}
-	b.StopTimer()
-	slices.Sort(ratios)
-	n := float64(per * rounds)
-	b.ReportMetric(n/tRaw.Seconds(), "raw-msgs/s")
-	b.ReportMetric(n/tOurs.Seconds(), "intermw-msgs/s")
-	b.ReportMetric(tOurs.Seconds()/tRaw.Seconds()-1, "overhead")
-	b.ReportMetric(ratios[len(ratios)/2]-1, "median-overhead")
-}
-
-// counter counts consumed messages and signals when a target is reached.
-type counter struct {
-	n, target atomic.Int64
-	reached   chan struct{}
-}
-
-func newCounter() *counter { return &counter{reached: make(chan struct{}, 1)} }
-
-func (c *counter) add() {
-	if c.n.Add(1) == c.target.Load() {
-		c.reached <- struct{}{}
-	}
-}
-
-// drive publishes n messages from publishers goroutines and waits until
-// the counter has seen them all.
-func (c *counter) drive(b *testing.B, n, publishers int, publish func(i int) error) time.Duration {
-	c.target.Store(c.n.Load() + int64(n))
-	start := time.Now()
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	for w := range publishers {
-		wg.Go(func() {
-			for i := w; i < n; i += publishers {
-				if err := publish(i); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
-		b.Fatal(err)
-	}
-	select {
-	case <-c.reached:
-	case <-time.After(5 * time.Minute):
-		b.Fatalf("only %d of %d consumed", c.n.Load(), c.target.Load())
-	}
-	return time.Since(start)
 }
 
 var benchBody = bytes.Repeat([]byte{'x'}, 1024)
@@ -235,7 +153,7 @@ func benchKey(i int) string { return fmt.Sprintf("conv%08d", i%64) }
 type rawLoop struct {
 	js       jetstream.JetStream
 	subjects []string
-	c        *counter
+	c        *brokertest.Counter
 }
 
 func newRawLoop(b *testing.B) *rawLoop {
@@ -268,10 +186,10 @@ func newRawLoop(b *testing.B) *rawLoop {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := &rawLoop{js: js, c: newCounter()}
+	l := &rawLoop{js: js, c: brokertest.NewCounter()}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		msg.Ack()
-		l.c.add()
+		l.c.Add()
 	}, jetstream.PullMaxMessages(def.Prefetch))
 	if err != nil {
 		b.Fatal(err)
@@ -283,9 +201,9 @@ func newRawLoop(b *testing.B) *rawLoop {
 	return l
 }
 
-func (l *rawLoop) run(b *testing.B, n, publishers int) time.Duration {
+func (l *rawLoop) Run(b *testing.B, n, publishers int) time.Duration {
 	ctx := context.Background()
-	return l.c.drive(b, n, publishers, func(i int) error {
+	return l.c.Drive(b, n, publishers, func(i int) error {
 		_, err := l.js.Publish(ctx, l.subjects[i%len(l.subjects)], benchBody)
 		return err
 	})
@@ -295,15 +213,15 @@ func (l *rawLoop) run(b *testing.B, n, publishers int) time.Duration {
 type ourLoop struct {
 	b     broker.Broker
 	topic string
-	c     *counter
+	c     *brokertest.Counter
 }
 
 func newOurLoop(b *testing.B) *ourLoop {
 	br := newTestBroker(b, Config{})
 	suffix := fmt.Sprintf("%08x", rand.Uint32())
-	l := &ourLoop{b: br, topic: "bench_t_" + suffix, c: newCounter()}
+	l := &ourLoop{b: br, topic: "bench_t_" + suffix, c: brokertest.NewCounter()}
 	sub, err := br.Subscribe(context.Background(), l.topic, "bench_g_"+suffix, func(context.Context, *broker.Message) error {
-		l.c.add()
+		l.c.Add()
 		return nil
 	})
 	if err != nil {
@@ -313,9 +231,9 @@ func newOurLoop(b *testing.B) *ourLoop {
 	return l
 }
 
-func (l *ourLoop) run(b *testing.B, n, publishers int) time.Duration {
+func (l *ourLoop) Run(b *testing.B, n, publishers int) time.Duration {
 	ctx := context.Background()
-	return l.c.drive(b, n, publishers, func(i int) error {
+	return l.c.Drive(b, n, publishers, func(i int) error {
 		return l.b.Publish(ctx, l.topic, broker.Message{Key: benchKey(i), Body: benchBody})
 	})
 }
