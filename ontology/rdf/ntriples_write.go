@@ -16,9 +16,7 @@ func AppendTerm(b *strings.Builder, t Term) {
 		b.WriteString("_:")
 		b.WriteString(t.Value)
 	case KindLiteral:
-		b.WriteByte('"')
-		writeEscapedString(b, t.Value)
-		b.WriteByte('"')
+		AppendQuoted(b, t.Value)
 		switch {
 		case t.Lang != "":
 			b.WriteByte('@')
@@ -58,6 +56,15 @@ func writeEscapedIRI(b *strings.Builder, s string) {
 			b.WriteRune(r)
 		}
 	}
+}
+
+// AppendQuoted writes s as a double-quoted string with the escapes that
+// N-Triples, Turtle and SPARQL share: \" \\ \n \r \t \b \f, and \uXXXX
+// for other control characters. No content can end the string.
+func AppendQuoted(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	writeEscapedString(b, s)
+	b.WriteByte('"')
 }
 
 func writeEscapedString(b *strings.Builder, s string) {

@@ -45,32 +45,7 @@ func appendTerm(b *strings.Builder, t rdf.Term) error {
 		b.WriteString("_:" + t.Value)
 		return nil
 	case rdf.KindLiteral:
-		b.WriteByte('"')
-		for _, r := range t.Value {
-			switch r {
-			case '"':
-				b.WriteString(`\"`)
-			case '\\':
-				b.WriteString(`\\`)
-			case '\n':
-				b.WriteString(`\n`)
-			case '\r':
-				b.WriteString(`\r`)
-			case '\t':
-				b.WriteString(`\t`)
-			case '\b':
-				b.WriteString(`\b`)
-			case '\f':
-				b.WriteString(`\f`)
-			default:
-				if r < 0x20 || r == 0x7F {
-					fmt.Fprintf(b, `\u%04X`, r)
-				} else {
-					b.WriteRune(r)
-				}
-			}
-		}
-		b.WriteByte('"')
+		rdf.AppendQuoted(b, t.Value)
 		switch {
 		case t.Lang != "":
 			if !langTagRE.MatchString(t.Lang) {
