@@ -33,4 +33,34 @@
 // encoder. Unsubscribe and Close wait for a tick in progress, so once they
 // return nothing more is emitted for what they stopped; Close ends the
 // goroutine.
+//
+// # Payload profiles and actuation echo
+//
+// A platform chooses how it speaks with query parameters of the
+// baseEndpoint it registers (or updates) with; other endpoints, or none,
+// keep INTER-MW's test platform as described above:
+//
+//   - profile=sosa (the default) emits the GOIoTP/SOSA observations above;
+//   - profile=bodycloud emits what the BodyCloud health platform sends
+//     (ProfileBodyCloud): per observation a bc:BodyCloudObject blank node
+//     with bc:hasTypeMessage "weight_scale", bc:hasDeviceId the device's
+//     IRI as a string, bc:hasUserId "{platformId}/users/emulated" (a # in
+//     the platform IRI made a /), bc:hasTimestamp the unix seconds of
+//     Config.Now as a string, and bc:hasData a bc:BodyCloudAttributes
+//     blank node whose bc:hasWeight is 50.0 to 99.9 as xsd:float. Query
+//     answers take the same shape. This is the input the BodyCloud_CO
+//     alignment turns into a sosa:Observation (a time:Instant
+//     phenomenonTime, a result in kilograms), so a platform registered
+//     with that upstream alignment delivers SOSA to clients; with the
+//     identity alignment its raw payloads reach them;
+//   - actuation=echo answers every Actuation with the payload the
+//     platform received, after the hub's downstream translation, so a
+//     test that only sees the REST API can check what reached the
+//     platform (without it the answer's payload is empty, as before).
+//     Every platform keeps the last actuation payload (LastActuation)
+//     for in-process tests.
+//
+// For example baseEndpoint http://localhost:4568/?profile=bodycloud&actuation=echo.
+// An unknown profile or actuation value fails the registration (or the
+// update, which then changes nothing) with ErrBadOptions.
 package emulator

@@ -33,6 +33,9 @@ func NewFactory(cfg Config) (bridges.Factory, error) {
 	}
 	cfg = cfg.withDefaults()
 	return func(_ context.Context, s bridges.Setup) (bridges.Bridge, error) {
+		if _, err := optionsOf(s.Platform); err != nil {
+			return nil, err
+		}
 		return newBridge(cfg, s), nil
 	}, nil
 }
@@ -51,6 +54,8 @@ type Bridge struct {
 
 	mu       sync.Mutex
 	platform bridges.Platform
+	opts     options                   // read from platform.BaseEndpoint
+	lastAct  []rdf.Triple              // payload of the last Actuation
 	devices  map[string]bridges.Device // the inventory
 	order    []string                  // inventory ids in creation order
 	subs     map[string]bridges.Subscription
@@ -99,6 +104,7 @@ func newBridge(cfg Config, s bridges.Setup) *Bridge {
 	if b.log == nil {
 		b.log = logrus.New()
 	}
+	b.opts, _ = optionsOf(s.Platform) // the factory refused bad options
 	base := strings.TrimRight(s.Platform.ID, "/#") + "/device_"
 	for i := range cfg.DeviceCount {
 		id := base + strconv.Itoa(i)
@@ -128,11 +134,17 @@ func (b *Bridge) addLocked(d bridges.Device) {
 	b.devices[d.ID] = d
 }
 
-// UpdatePlatform takes the new description.
+// UpdatePlatform takes the new description, and the options its
+// baseEndpoint selects (an update asking for unknown ones is refused and
+// changes nothing).
 func (b *Bridge) UpdatePlatform(_ context.Context, p bridges.Platform) error {
+	o, err := optionsOf(p)
+	if err != nil {
+		return err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.platform = p
+	b.platform, b.opts = p, o
 	return nil
 }
 
@@ -220,24 +232,51 @@ func (b *Bridge) ListDevices(context.Context) ([]bridges.Device, error) {
 }
 
 // Query returns a current observation of each device asked for (of the
-// whole inventory when none is).
+// whole inventory when none is), in the platform's profile.
 func (b *Bridge) Query(_ context.Context, ids []string) ([]rdf.Triple, error) {
 	b.mu.Lock()
 	if len(ids) == 0 {
 		ids = slices.Clone(b.order)
 	}
+	o := b.opts
 	b.mu.Unlock()
-	stamp := b.cfg.Now().UTC().Format(time.RFC3339Nano)
+	now := b.cfg.Now()
+	stamp := now.UTC().Format(time.RFC3339Nano)
 	var out []rdf.Triple
 	for i, id := range ids {
 		seq := b.nextSeq()
-		out = appendObservation(out, observationBase+"query/"+strconv.FormatUint(seq, 10), id, "r"+strconv.Itoa(i), value(seq), stamp)
+		n := strconv.Itoa(i)
+		if o.profile == ProfileBodyCloud {
+			out = appendBodyCloud(out, "q"+n, "d"+n, id, o.user, weight(seq), now)
+			continue
+		}
+		out = appendObservation(out, observationBase+"query/"+strconv.FormatUint(seq, 10), id, "r"+n, value(seq), stamp)
 	}
 	return out, nil
 }
 
-// Actuate accepts every actuation.
-func (b *Bridge) Actuate(context.Context, *messages.Message) ([]rdf.Triple, error) { return nil, nil }
+// Actuate accepts every actuation and keeps its payload (LastActuation).
+// A platform registered with actuation=echo answers with that payload, as
+// it reached the platform (after the hub's downstream translation);
+// otherwise the answer has an empty payload.
+func (b *Bridge) Actuate(_ context.Context, req *messages.Message) ([]rdf.Triple, error) {
+	p := slices.Clone(req.Payload)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastAct = p
+	if b.opts.echo {
+		return slices.Clone(p), nil
+	}
+	return nil, nil
+}
+
+// LastActuation returns the payload of the last Actuation the platform
+// received (nil before the first).
+func (b *Bridge) LastActuation() []rdf.Triple {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.lastAct)
+}
 
 // Observe forwards an observation that a platform-to-platform subscription
 // sent to one of this platform's devices to every subscription of that

@@ -82,6 +82,7 @@ func (b *Bridge) tick(slot, slots int) {
 		}
 		base += len(s.DeviceIDs)
 	}
+	opts := b.opts
 	b.mu.Unlock()
 	b.batch = batch
 	if len(batch) == 0 {
@@ -98,7 +99,7 @@ func (b *Bridge) tick(slot, slots int) {
 	msgs := b.ptrs[:len(batch)]
 	for i, e := range batch {
 		m := &b.arena[i]
-		b.observation(m, b.types[i:i+1:i+1], b.triples[i*obsTriples:i*obsTriples:(i+1)*obsTriples], e, now, stamp)
+		b.observation(m, b.types[i:i+1:i+1], b.triples[i*obsTriples:i*obsTriples:(i+1)*obsTriples], e, opts, now, stamp)
 		msgs[i] = m
 	}
 	if err := b.out.Emit(b.ctx, msgs...); err != nil && b.ctx.Err() == nil {
@@ -106,12 +107,14 @@ func (b *Bridge) tick(slot, slots int) {
 	}
 }
 
-// obsTriples is how many triples appendObservation writes.
+// obsTriples is how many triples appendObservation (and appendBodyCloud)
+// writes.
 const obsTriples = 8
 
-// observation fills m with the Observation message for e, using types and
-// payload as its slices' backing arrays; stamp is now in RFC 3339.
-func (b *Bridge) observation(m *messages.Message, types []messages.Type, payload []rdf.Triple, e emission, now time.Time, stamp string) {
+// observation fills m with the Observation message for e in the profile
+// of o, using types and payload as its slices' backing arrays; stamp is
+// now in RFC 3339.
+func (b *Bridge) observation(m *messages.Message, types []messages.Type, payload []rdf.Triple, e emission, o options, now time.Time, stamp string) {
 	id := b.newUUID()
 	*m = messages.Message{Metadata: messages.Metadata{
 		Node:           rdf.IRI(messages.MetaNodeBase + id),
@@ -121,6 +124,10 @@ func (b *Bridge) observation(m *messages.Message, types []messages.Type, payload
 		ClientID:       e.client,
 		DateTimeStamp:  now,
 	}}
+	if o.profile == ProfileBodyCloud {
+		m.Payload = appendBodyCloud(payload[:0], "o", "d", e.device, o.user, weight(e.seq), now)
+		return
+	}
 	m.Payload = appendObservation(payload[:0], observationBase+id, e.device, "r", value(e.seq), stamp)
 }
 

@@ -77,7 +77,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		mux.HandleFunc("/readyz", health)
 	}
 	if h.ipsm != nil {
+		// The IPSM REST API at /ipsm, as ipsm-core clients expect, and at
+		// /api/ipsm, where the hub's Swagger spec (basePath /api) puts it.
 		mux.Handle("/ipsm/", http.StripPrefix("/ipsm", h.ipsm.Handler()))
+		mux.Handle("/api/ipsm/", http.StripPrefix("/api/ipsm", h.ipsm.Handler()))
 	}
 	if h.engine != nil {
 		sparqlHandler, err := protocol.NewHandler(protocol.Config{Store: h.engine, ReadOnly: true, Timeout: cfg.QueryTimeout, Log: log})
