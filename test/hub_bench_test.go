@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -130,64 +131,120 @@ func BenchmarkHubObservations(b *testing.B) {
 	} {
 		b.Run(rate.name, func(b *testing.B) {
 			h := startBenchHub(b, rate.interval)
-			const client, platform = "bench", "http://bench.example/platform"
-			h.call(b, "POST", "/clients", "", map[string]any{"clientId": client, "responseFormat": rate.format,
-				"responseDelivery": "CLIENT_PULL", "receivingCapacity": 5000}, http.StatusCreated)
-			h.call(b, "POST", "/platforms", client, map[string]any{"platformId": platform,
-				"type": "http://inter-iot.eu/MWTestPlatform", "name": "bench"}, http.StatusAccepted)
-			waitStatus(b, h, client, "/platforms/"+url.PathEscape(platform), http.StatusOK)
-			var devs []map[string]any
-			var ids []string
-			for i := 0; i < rate.devices; i++ {
-				id := fmt.Sprintf("http://bench.example/device/%d", i)
-				ids = append(ids, id)
-				devs = append(devs, map[string]any{"deviceId": id, "hostedBy": platform, "deviceTypes": []string{"SENSOR"}})
-			}
-			h.call(b, "POST", "/devices", client, map[string]any{"devices": devs}, http.StatusAccepted)
-			waitDevices(b, h, client, platform, rate.devices)
-			h.call(b, "POST", "/subscriptions", client, map[string]any{"deviceIds": ids}, http.StatusAccepted)
-
-			const warmup, window = 2 * time.Second, 8 * time.Second
-			var lat []float64
-			received := 0
-			start := time.Now()
-			measuring := false
-			var mStart time.Time
-			b.ResetTimer()
-			for time.Since(start) < warmup+window {
-				if !measuring && time.Since(start) >= warmup {
-					measuring, mStart, lat, received = true, time.Now(), lat[:0], 0
-				}
-				data := h.call(b, "POST", "/responses", client, nil, http.StatusOK)
-				now := time.Now()
-				stamps := observationStamps(b, rate.format, data)
-				if len(stamps) == 0 {
-					// An empty answer: poll again shortly, as a client
-					// would, rather than spin against the hub's CPU.
-					<-time.After(time.Millisecond)
-				}
-				for _, stamp := range stamps {
-					received++
-					if ts, err := time.Parse(time.RFC3339Nano, stamp); err == nil {
-						lat = append(lat, float64(now.Sub(ts))/float64(time.Millisecond))
-					}
-				}
-			}
-			elapsed := time.Since(mStart)
-			b.StopTimer()
-			sort.Float64s(lat)
-			pct := func(p float64) float64 {
-				if len(lat) == 0 {
-					return 0
-				}
-				return lat[min(len(lat)-1, int(p*float64(len(lat))))]
-			}
-			b.ReportMetric(float64(received)/elapsed.Seconds(), "obs/s")
-			b.ReportMetric(pct(0.50), "p50-ms")
-			b.ReportMetric(pct(0.95), "p95-ms")
-			b.ReportMetric(pct(0.99), "p99-ms")
+			subscribeBench(b, h, rate.format, rate.devices, map[string]any{})
+			measureObservations(b, h, rate.format)
 		})
 	}
+}
+
+// BenchmarkHubTranslatedObservations is BenchmarkHubObservations with
+// semantic translation on the way up: the emulated platform emits
+// BodyCloud-shaped observations and is registered with BodyCloud_CO as its
+// upstream input alignment, so every observation is rewritten into
+// GOIoTP/SOSA by the embedded mediator before it reaches the client.
+func BenchmarkHubTranslatedObservations(b *testing.B) {
+	corpus := sharedInterIoT(b)
+	src, err := os.ReadFile(filepath.Join(corpus, "alignments", "BodyCloud_CO.rdf"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, rate := range []struct {
+		name    string
+		devices int
+	}{{"offered=10k/s", 100}, {"offered=20k/s", 200}} {
+		b.Run(rate.name, func(b *testing.B) {
+			h := startBenchHub(b, 10*time.Millisecond)
+			req, _ := http.NewRequest("POST", h.base+"/ipsm/alignments", bytes.NewReader(src))
+			req.Header.Set("Content-Type", "application/xml")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var up struct {
+				Alignment struct{ Name, Version string } `json:"alignment"`
+			}
+			json.NewDecoder(resp.Body).Decode(&up)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated || up.Alignment.Name == "" {
+				b.Fatalf("uploading BodyCloud_CO: %s", resp.Status)
+			}
+			subscribeBench(b, h, "JSON_LD", rate.devices, map[string]any{
+				"baseEndpoint":                  "http://bench.example/bodycloud?profile=bodycloud",
+				"upstreamInputAlignmentName":    up.Alignment.Name,
+				"upstreamInputAlignmentVersion": up.Alignment.Version,
+			})
+			measureObservations(b, h, "JSON_LD")
+		})
+	}
+}
+
+const benchClient, benchPlatform = "bench", "http://bench.example/platform"
+
+// subscribeBench registers the pull client, an emulated platform (with the
+// extra registration fields), n devices, and subscribes to all of them.
+func subscribeBench(b *testing.B, h *benchHub, format string, n int, platformFields map[string]any) {
+	h.call(b, "POST", "/clients", "", map[string]any{"clientId": benchClient, "responseFormat": format,
+		"responseDelivery": "CLIENT_PULL", "receivingCapacity": 5000}, http.StatusCreated)
+	reg := map[string]any{"platformId": benchPlatform, "type": "http://inter-iot.eu/MWTestPlatform", "name": "bench"}
+	for k, v := range platformFields {
+		reg[k] = v
+	}
+	h.call(b, "POST", "/platforms", benchClient, reg, http.StatusAccepted)
+	waitStatus(b, h, benchClient, "/platforms/"+url.PathEscape(benchPlatform), http.StatusOK)
+	var devs []map[string]any
+	var ids []string
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("http://bench.example/device/%d", i)
+		ids = append(ids, id)
+		devs = append(devs, map[string]any{"deviceId": id, "hostedBy": benchPlatform, "deviceTypes": []string{"SENSOR"}})
+	}
+	h.call(b, "POST", "/devices", benchClient, map[string]any{"devices": devs}, http.StatusAccepted)
+	waitDevices(b, h, benchClient, benchPlatform, n)
+	h.call(b, "POST", "/subscriptions", benchClient, map[string]any{"deviceIds": ids}, http.StatusAccepted)
+}
+
+// measureObservations pulls for a warm-up and a measured window and reports
+// the rate received and the latency percentiles from dateTimeStamp.
+func measureObservations(b *testing.B, h *benchHub, format string) {
+	const warmup, window = 2 * time.Second, 8 * time.Second
+	var lat []float64
+	received := 0
+	start := time.Now()
+	measuring := false
+	var mStart time.Time
+	b.ResetTimer()
+	for time.Since(start) < warmup+window {
+		if !measuring && time.Since(start) >= warmup {
+			measuring, mStart, lat, received = true, time.Now(), lat[:0], 0
+		}
+		data := h.call(b, "POST", "/responses", benchClient, nil, http.StatusOK)
+		now := time.Now()
+		stamps := observationStamps(b, format, data)
+		if len(stamps) == 0 {
+			// An empty answer: poll again shortly, as a client would,
+			// rather than spin against the hub's CPU.
+			<-time.After(time.Millisecond)
+		}
+		for _, stamp := range stamps {
+			received++
+			if ts, err := time.Parse(time.RFC3339Nano, stamp); err == nil {
+				lat = append(lat, float64(now.Sub(ts))/float64(time.Millisecond))
+			}
+		}
+	}
+	elapsed := time.Since(mStart)
+	b.StopTimer()
+	sort.Float64s(lat)
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	b.ReportMetric(float64(received)/elapsed.Seconds(), "obs/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.95), "p95-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
 // observationStamps returns the dateTimeStamps of the observations in a

@@ -41,7 +41,7 @@ func buildIPSM(dir string) error {
 
 // sharedInterIoT returns ../shared/fixtures/inter-iot beside the repo root,
 // or skips (fails under CI=true) when it is missing.
-func sharedInterIoT(t *testing.T) string {
+func sharedInterIoT(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
