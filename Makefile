@@ -37,9 +37,22 @@ bench-store: test-deps
 	INTERMW_BENCH_DEVICES=$${INTERMW_BENCH_DEVICES:-100000} $(GO) test -run '^$$' -bench . -benchtime 20x -timeout 60m ./services/triplestore/storebench/
 
 ## fuzz: run each fuzz target for FUZZTIME.
+FUZZ_TARGETS = \
+	./messages/:FuzzDecode \
+	./broker/:FuzzEscapeID \
+	./services/triplestore/engine/sparql/:FuzzParse \
+	./services/triplestore/engine/quadstore/:FuzzDecodeRecord \
+	./services/triplestore/engine/quadstore/:FuzzSnapshotFile \
+	./services/geometry/:FuzzParse \
+	./ontology/alignment/:FuzzParse \
+	./ontology/alignment/:FuzzExecutorsAgree \
+	./ontology/alignment/:FuzzRandomAlignmentsAgree
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./messages/
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./services/triplestore/engine/sparql/
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 ## conformance: the W3C SPARQL 1.0/1.1 suites against the embedded engine.
 conformance:
