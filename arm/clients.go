@@ -183,6 +183,16 @@ func (s *Server) deleteClient(c *call) error {
 			return err
 		}
 	}
+	// Its platform-to-platform subscriptions end with it too.
+	p2p, err := s.cfg.Subscriptions.ListP2PSubscriptions(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, sub := range p2p {
+		if err := s.sendUntracked(ctx, s.virtualUnsubscribeMessage(id, sub)); err != nil {
+			return err
+		}
+	}
 	if _, err := s.cfg.Conversations.CloseClient(ctx, id); err != nil {
 		return err
 	}

@@ -219,13 +219,20 @@ func (s *Server) unsubscribeP2P(c *call) error {
 	if sub.ClientID != c.client() {
 		return notFound("no platform-to-platform subscription %s", id)
 	}
-	m := s.newRequest(c.client(), []string{sub.SourcePlatformID}, messages.VirtualUnsubscribe)
-	m.Metadata.SubscriptionID = id
-	m.Payload = registry.P2PPayload(sub)
+	m := s.virtualUnsubscribeMessage(c.client(), sub)
 	conv, err := s.send(c.ctx(), c.client(), conversation.KindRequest, m)
 	if err != nil {
 		return err
 	}
 	s.closeQuietly(id)
 	return c.accepted(conv)
+}
+
+// virtualUnsubscribeMessage builds the Virtual_unsubscribe of a
+// platform-to-platform subscription, sent to its source platform.
+func (s *Server) virtualUnsubscribeMessage(client string, sub registry.PlatformToPlatformSubscription) *messages.Message {
+	m := s.newRequest(client, []string{sub.SourcePlatformID}, messages.VirtualUnsubscribe)
+	m.Metadata.SubscriptionID = sub.ConversationID
+	m.Payload = registry.P2PPayload(sub)
+	return m
 }
