@@ -150,7 +150,7 @@ func TestTheHubLifecycleOverHTTP(t *testing.T) {
 	run("ipsmrm", ip.Run)
 	run("services", svc.Run)
 	run("delivery", del.Run)
-	for _, ch := range []<-chan struct{}{host.Ready(), ip.Ready()} {
+	for _, ch := range []<-chan struct{}{host.Ready(), ip.Ready(), del.Ready()} {
 		<-ch
 	}
 	run("prm", pr.Run)

@@ -65,6 +65,9 @@ type Deliverer struct {
 	wg      sync.WaitGroup
 	closed  chan struct{}
 	closeMu sync.Once
+	// ready is closed once Run consumes the queues of every client the
+	// directory listed, and takes new ones as Upsert registers them.
+	ready chan struct{}
 }
 
 // New validates cfg and opens the delivery directory. Mailboxes open as
@@ -80,7 +83,8 @@ func New(cfg Config) (*Deliverer, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
-	return &Deliverer{cfg: cfg, log: cfg.Log, clients: make(map[string]*clientState), closed: make(chan struct{})}, nil
+	return &Deliverer{cfg: cfg, log: cfg.Log, clients: make(map[string]*clientState), closed: make(chan struct{}),
+		ready: make(chan struct{})}, nil
 }
 
 // Run learns the clients from the directory, consumes every client's
@@ -117,6 +121,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		}
 	}
 	d.removeOrphans(known)
+	close(d.ready)
 	if d.cfg.Sync == SyncInterval {
 		d.wg.Add(1)
 		go d.syncLoop(ctx)
@@ -177,6 +182,12 @@ func (d *Deliverer) syncLoop(ctx context.Context) {
 		}
 	}
 }
+
+// Ready is closed once Run consumes every known client's queue. A message
+// published to a client's queue before then may be lost on a broker that
+// drops messages nobody subscribed to (the memory broker), so the ARM
+// should not be started before it.
+func (d *Deliverer) Ready() <-chan struct{} { return d.ready }
 
 // Upsert tells the Deliverer of a registered or updated client. It opens
 // the client's mailbox if needed and, while Run runs, consumes its topic;

@@ -281,7 +281,7 @@ func (h *hub) run(ctx context.Context, serve func(ctx context.Context) error) er
 				name string
 				r    runner
 				on   bool
-			}{"delivery", deliveryRunner{h.arm.delivery}, true},
+			}{"delivery", h.arm.delivery, true},
 			struct {
 				name string
 				r    runner

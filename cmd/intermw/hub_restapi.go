@@ -102,15 +102,3 @@ func (h *hub) buildARM(ctx context.Context, cfg serveConfig, log *logrus.Logger)
 	h.arm = &armParts{server: s, delivery: del}
 	return nil
 }
-
-// deliveryRunner gives the Deliverer, which subscribes as Run starts, the
-// runner shape.
-type deliveryRunner struct{ d *delivery.Deliverer }
-
-func (r deliveryRunner) Run(ctx context.Context) error { return r.d.Run(ctx) }
-
-func (r deliveryRunner) Ready() <-chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}
