@@ -69,20 +69,19 @@ func running(t testing.TB, d *Deliverer) {
 			t.Error("Run did not return")
 		}
 	})
-	// Run has subscribed once every directory client is subscribed.
-	eventually(t, func() bool {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		if !d.running {
-			return false
+	// Ready means every directory client's queue is consumed.
+	select {
+	case <-d.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not become ready")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, cs := range d.clients {
+		if cs.sub == nil {
+			t.Fatalf("ready while client %s's queue is not consumed", id)
 		}
-		for _, cs := range d.clients {
-			if cs.sub == nil {
-				return false
-			}
-		}
-		return true
-	})
+	}
 }
 
 // eventually polls cond until it holds or 10 s pass.
