@@ -68,6 +68,7 @@ var (
 	ErrInvalidGroup  = errors.New("invalid consumer group name")
 	ErrUnknownScheme = errors.New("unknown broker URL scheme")
 	ErrUnreachable   = errors.New("broker server unreachable")
+	ErrUnsupported   = errors.New("not supported by this broker")
 )
 
 // ErrorTopic receives a copy of every dead-lettered message. DeadLetter
@@ -117,4 +118,13 @@ type Depth struct {
 // group it knows, for metrics.
 type Depther interface {
 	Depths() []Depth
+}
+
+// GroupRemover is an optional ability of a Broker: RemoveGroup deletes a
+// consumer group's queue on a topic, and every message it holds, once no
+// subscription of the group is open. The hub uses it when a client is
+// deleted, so that its queue does not stay on the server. Removing a group
+// that does not exist is not an error.
+type GroupRemover interface {
+	RemoveGroup(ctx context.Context, topic, group string) error
 }

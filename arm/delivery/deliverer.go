@@ -239,9 +239,10 @@ func (d *Deliverer) Upsert(ctx context.Context, c Client) error {
 	return nil
 }
 
-// Remove deletes a client's delivery state: it stops consuming and pushing
-// and deletes the mailbox and dead-letter list from disk. Removing an
-// unknown client is not an error.
+// Remove deletes a client's delivery state: it stops consuming and pushing,
+// deletes the mailbox and dead-letter list from disk, and removes the
+// client's queue on the broker when the broker can (broker.GroupRemover).
+// Removing an unknown client is not an error.
 func (d *Deliverer) Remove(ctx context.Context, clientID string) error {
 	d.mu.Lock()
 	cs := d.clients[clientID]
@@ -251,6 +252,13 @@ func (d *Deliverer) Remove(ctx context.Context, clientID string) error {
 	}
 	d.mu.Unlock()
 	d.cfg.Metrics.Forget(clientID)
+	// The client's queue on the broker goes too, where the broker can
+	// remove a group: nothing would consume it again.
+	if r, ok := d.cfg.Broker.(broker.GroupRemover); ok {
+		if err := r.RemoveGroup(ctx, broker.RESTAPI(clientID), d.cfg.Group); err != nil && !errors.Is(err, broker.ErrUnsupported) {
+			d.log.WithError(err).WithField("clientId", clientID).Warn("cannot remove the client's broker queue")
+		}
+	}
 	if cs == nil {
 		// Not opened in this run: delete what may be on disk.
 		return os.RemoveAll(filepath.Join(d.cfg.Dir, broker.EscapeID(clientID)))

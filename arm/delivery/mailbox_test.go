@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/intermw/intermw/broker"
 )
 
 func seqsOf(es []Entry) []uint64 {
@@ -262,5 +264,32 @@ func TestRemoveDeletesTheMailbox(t *testing.T) {
 	}
 	if _, _, err := d.Pull(ctx, "alice", 1); !errors.Is(err, ErrUnknownClient) {
 		t.Fatal(err)
+	}
+}
+
+func TestRemoveDeletesTheBrokerQueue(t *testing.T) {
+	ctx := context.Background()
+	b := newMemoryBroker(t)
+	d := newDeliverer(t, testConfig(t, t.TempDir(), b))
+	running(t, d)
+	if err := d.Upsert(ctx, pullClient("alice")); err != nil {
+		t.Fatal(err)
+	}
+	has := func() bool {
+		for _, dp := range b.Depths() {
+			if dp.Topic == broker.RESTAPI("alice") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has() {
+		t.Fatal("no broker group consumes alice's queue")
+	}
+	if err := d.Remove(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if has() {
+		t.Fatal("alice's queue is still on the broker after Remove")
 	}
 }

@@ -103,6 +103,7 @@ func suite() []testCase {
 		{"handlers run Concurrency at a time", testConcurrency},
 		{"a group receives only messages published after it subscribed", testNewGroupSeesOnlyNew},
 		{"a group keeps messages while it has no subscription", testIdleGroupKeepsMessages},
+		{"removing a group drops what it held", testRemoveGroup},
 		{"many messages with many keys all arrive", testManyMessages},
 		{"publishing to a topic nobody subscribed to succeeds at once", testNoSubscribers},
 		{"names built by the topic helpers work", testHelperNames},

@@ -450,3 +450,39 @@ func headersContain(got, want map[string]string) bool {
 	}
 	return true
 }
+
+func testRemoveGroup(e *env) {
+	b := e.broker(e.opts())
+	r, ok := b.(broker.GroupRemover)
+	if !ok {
+		e.t.Skip("the backend cannot remove a group (no broker.GroupRemover)")
+	}
+	topic, group := e.name("t"), e.name("g")
+	s := e.subscribe(b, topic, group, func(context.Context, *broker.Message) error { return nil })
+	if err := s.Close(); err != nil {
+		e.t.Fatalf("Subscription.Close: %v", err)
+	}
+	for _, body := range bodiesOf("before-removal", 3) {
+		e.publish(b, topic, broker.Message{Key: body, Body: []byte(body)})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	defer cancel()
+	if err := r.RemoveGroup(ctx, topic, group); err != nil {
+		e.t.Fatalf("RemoveGroup: %v", err)
+	}
+	if err := r.RemoveGroup(ctx, topic, group); err != nil {
+		e.t.Errorf("RemoveGroup of a removed group: %v (want nil)", err)
+	}
+	c := &collector{}
+	e.subscribe(b, topic, group, c.handle)
+	want := bodiesOf("after-removal", 2)
+	for _, body := range want {
+		e.publish(b, topic, broker.Message{Key: body, Body: []byte(body)})
+	}
+	e.waitBodies("the group made anew to receive only what came after", c, want)
+	for body := range c.bodies() {
+		if strings.HasPrefix(body, "before-removal") {
+			e.t.Errorf("a message held by the removed group came back: %s", body)
+		}
+	}
+}

@@ -111,3 +111,14 @@ func (c depthCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
 	}
 }
+
+var _ broker.GroupRemover = (*Broker)(nil)
+
+// RemoveGroup removes the group when the wrapped broker can, and reports
+// broker.ErrUnsupported otherwise.
+func (m *Broker) RemoveGroup(ctx context.Context, topic, group string) error {
+	if r, ok := m.Broker.(broker.GroupRemover); ok {
+		return r.RemoveGroup(ctx, topic, group)
+	}
+	return broker.ErrUnsupported
+}
