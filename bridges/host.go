@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -290,6 +291,15 @@ func (h *Host) dropSlot(s *slot) {
 	go func() {
 		defer h.closers.Done()
 		s.sub.Close()
+		// The platform is gone: its queue on the broker goes too, where the
+		// broker can remove a group.
+		if r, ok := h.cfg.Broker.(broker.GroupRemover); ok {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := r.RemoveGroup(ctx, broker.IPSMRMToBridge(s.pid), h.cfg.Group); err != nil && !errors.Is(err, broker.ErrUnsupported) {
+				h.log.WithError(err).WithField("platformId", s.pid).Warn("cannot remove the platform's broker queue")
+			}
+		}
 	}()
 }
 
