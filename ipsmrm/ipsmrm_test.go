@@ -2,6 +2,7 @@ package ipsmrm_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -220,5 +221,114 @@ func TestRouting(t *testing.T) {
 			t.Errorf("answered %v", e.Metadata.Types)
 		}
 		errs.await(t, q.Metadata.ConversationID)
+	})
+}
+
+// knownPlatforms lists platforms registered before IPSMRM started.
+type knownPlatforms []string
+
+func (k knownPlatforms) Platforms(context.Context) ([]ipsmrm.PlatformInfo, error) {
+	var out []ipsmrm.PlatformInfo
+	for _, id := range k {
+		out = append(out, ipsmrm.PlatformInfo{ID: id})
+	}
+	return out, nil
+}
+
+// gatekeeper is a Translator with a Lifecycle: it refuses one platform and
+// records the platforms removed.
+type gatekeeper struct {
+	marker
+	refuse  string
+	mu      sync.Mutex
+	changed []string
+	removed []string
+}
+
+func (g *gatekeeper) PlatformChanged(_ context.Context, p ipsmrm.PlatformInfo) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p.ID == g.refuse {
+		return errors.New("alignment named but missing")
+	}
+	g.changed = append(g.changed, p.ID)
+	return nil
+}
+
+func (g *gatekeeper) PlatformRemoved(_ context.Context, pid string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.removed = append(g.removed, pid)
+}
+
+func TestLifecycleTranslator(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	b, err := memory.New(ctx, memory.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	codec, _ := messages.New(messages.Config{})
+	const refused = "http://t/refused"
+	g := &gatekeeper{refuse: refused}
+	r, err := ipsmrm.New(ipsmrm.Config{Broker: b, Codec: codec, Translator: g, Platforms: knownPlatforms{pid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := func(topic string) *inbox {
+		in := &inbox{}
+		if _, err := b.Subscribe(ctx, topic, "test", func(_ context.Context, bm *broker.Message) error {
+			m, err := codec.Decode(bm.Body)
+			if err == nil {
+				in.mu.Lock()
+				in.msgs = append(in.msgs, m)
+				in.mu.Unlock()
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	up, errs, atBridge := listen(broker.IPSMRMToPRM), listen(broker.ErrorTopic), listen(broker.IPSMRMToBridge(refused))
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-r.Ready()
+	send := func(topic string, m *messages.Message) {
+		body, _ := codec.Encode(m)
+		if err := b.Publish(ctx, topic, broker.Message{Key: m.Metadata.ConversationID, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("a registration the translator refuses is answered with an Error and never reaches the bridge", func(t *testing.T) {
+		reg := messages.NewRequest(messages.PlatformRegister)
+		reg.Metadata.ReceiverPlatformIDs = []string{refused}
+		send(broker.PRMToIPSMRM, reg)
+		if e := up.await(t, reg.Metadata.ConversationID); !e.Metadata.Is(messages.Error) {
+			t.Fatalf("answered %v", e.Metadata.Types)
+		}
+		errs.await(t, reg.Metadata.ConversationID)
+		if atBridge.find(reg.Metadata.ConversationID) != nil {
+			t.Fatal("the refused registration reached the bridge")
+		}
+	})
+	t.Run("a confirmed unregistration removes the platform; an Error does not", func(t *testing.T) {
+		unreg := messages.NewRequest(messages.PlatformUnregister)
+		failed := messages.NewErrorReply(unreg, messages.ErrorDetails{Description: "no"})
+		failed.Metadata.SenderPlatformID = pid
+		send(broker.BridgeToIPSMRM(pid), failed)
+		up.await(t, failed.Metadata.ConversationID)
+		ok := messages.NewReply(unreg)
+		ok.Metadata.SenderPlatformID = pid
+		ok.Metadata.ConversationID = "conv-unregister-ok"
+		send(broker.BridgeToIPSMRM(pid), ok)
+		up.await(t, ok.Metadata.ConversationID)
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if len(g.removed) != 1 || g.removed[0] != pid {
+			t.Fatalf("removed %v, want [%s]", g.removed, pid)
+		}
 	})
 }

@@ -35,6 +35,8 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 		return r.replyError(ctx, log, m, errNoReceiver)
 	}
 	register := md.Is(messages.PlatformRegister) && !md.Is(messages.Response)
+	lc, hasLifecycle := r.cfg.Translator.(Lifecycle)
+	changed := hasLifecycle && (register || md.Is(messages.PlatformUpdate)) && !md.Is(messages.Response)
 	data := false
 	if isData(md) {
 		for _, pid := range md.ReceiverPlatformIDs {
@@ -42,7 +44,7 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 		}
 	}
 	var m *messages.Message
-	if register || data {
+	if register || changed || data {
 		// The registration's payload describes the platform; translation
 		// works on the whole message.
 		if m, err = r.reader.Load(ctx, e); m == nil {
@@ -50,9 +52,27 @@ func (r *IPSMRM) handleDown(ctx context.Context, bm *broker.Message) error {
 		}
 		md = &m.Metadata
 	}
-	if register {
-		for _, pid := range md.ReceiverPlatformIDs {
-			r.learn(platformInfo(pid, m))
+	if register || changed {
+		infos := make([]PlatformInfo, len(md.ReceiverPlatformIDs))
+		for i, pid := range md.ReceiverPlatformIDs {
+			infos[i] = platformInfo(pid, m)
+			if infos[i].Type == "" { // an update need not repeat the type
+				infos[i].Type = r.info(pid).Type
+			}
+		}
+		if changed {
+			var errs []error
+			for _, info := range infos {
+				if err := lc.PlatformChanged(ctx, info); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if err := errors.Join(errs...); err != nil {
+				return r.replyError(ctx, log, m, fmt.Errorf("translation channels: %w", err))
+			}
+		}
+		for _, info := range infos {
+			r.learn(info)
 		}
 	}
 	headers := r.reader.PassHeaders(e)
@@ -199,6 +219,11 @@ func (r *IPSMRM) handleUp(ctx context.Context, pid string, bm *broker.Message) e
 	if md.Is(messages.Response) && md.Is(messages.SysInit) {
 		log.Debug("dropping the answer to a Sys_init replay")
 		return nil
+	}
+	if md.Is(messages.Response) && md.Is(messages.PlatformUnregister) && !md.Is(messages.Error) {
+		if lc, ok := r.cfg.Translator.(Lifecycle); ok {
+			lc.PlatformRemoved(ctx, pid)
+		}
 	}
 	out := broker.Message{Key: bm.Key, Headers: r.reader.PassHeaders(e), Body: bm.Body}
 	if isData(md) && r.translates(Upstream, pid) {

@@ -54,6 +54,18 @@ type Selective interface {
 	Needs(dir Direction, platform PlatformInfo) bool
 }
 
+// Lifecycle is an optional ability of a Translator that keeps per-platform
+// state (translation channels). PlatformChanged is called on a
+// Platform_register or Platform_update before IPSMRM forwards it; an error
+// refuses the request: the client gets an Error, the bridge never sees it,
+// and the registry, written only on the platform's confirmation, is left
+// alone. PlatformRemoved is called once the platform's bridge confirms a
+// Platform_unregister.
+type Lifecycle interface {
+	PlatformChanged(ctx context.Context, platform PlatformInfo) error
+	PlatformRemoved(ctx context.Context, platformID string)
+}
+
 // PassThrough is the Translator that changes nothing. IPSMRM without a
 // Translator behaves like it, without even re-encoding messages.
 type PassThrough struct{}

@@ -195,7 +195,7 @@ func conversation(conv string) func(*messages.Message) bool {
 
 // TestIPSMChannelsOverKafka runs the external-IPSM mode for real: Kafka is
 // kfake in this process, the translator is intermw-ipsm in a second one,
-// and IPSMRM (behind the channels Gate, on an in-memory hub broker) sends
+// and IPSMRM (with the channels Manager as its Translator, on an in-memory hub broker) sends
 // a platform's data through it.
 func TestIPSMChannelsOverKafka(t *testing.T) {
 	shared := sharedInterIoT(t)
@@ -254,11 +254,7 @@ func TestIPSMChannelsOverKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mgr.Close()
-	gate, err := channels.NewGate(channels.GateConfig{Broker: hubBroker, Manager: mgr, Codec: codec, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ipsmrm.New(ipsmrm.Config{Broker: gate, Codec: codec, Translator: mgr, Log: quiet})
+	r, err := ipsmrm.New(ipsmrm.Config{Broker: hubBroker, Codec: codec, Translator: mgr, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,11 +176,11 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 		ic := ipsmrm.Config{Broker: h.broker, Codec: h.codec, Platforms: registryPlatforms{h.registry},
 			Log: log.WithField("component", "ipsmrm")}
 		if cfg.IPSM != "none" {
-			mgr, gate, err := h.channels(ctx, cfg, log)
+			mgr, err := h.channels(ctx, cfg, log)
 			if err != nil {
 				return nil, err
 			}
-			ic.Broker, ic.Translator = gate, mgr
+			ic.Translator = mgr
 			h.channelMgr = mgr
 		}
 		if h.ipsmrm, err = ipsmrm.New(ic); err != nil {
@@ -207,26 +207,22 @@ func assemble(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*hub, e
 // channels builds IPSMRM's translation channels: alignments come from the
 // embedded mediator's store (uploaded through /ipsm); translation runs
 // in-process, or on an external IPSM reached over the broker --ipsm names.
-func (h *hub) channels(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*channels.Manager, *channels.Gate, error) {
+func (h *hub) channels(ctx context.Context, cfg serveConfig, log *logrus.Logger) (*channels.Manager, error) {
 	mc := channels.Config{Alignments: mediatorAlignments{h.ipsm}, Strict: cfg.StrictTranslation, Log: log.WithField("component", "channels")}
 	if cfg.IPSM != "embedded" {
 		ext, err := broker.Open(ctx, cfg.IPSM, backends.All(), broker.Options{}, log.WithField("component", "ipsm-broker"))
 		if err != nil {
-			return nil, nil, fmt.Errorf("external IPSM %s: %w", redactURL(cfg.IPSM), err)
+			return nil, fmt.Errorf("external IPSM %s: %w", redactURL(cfg.IPSM), err)
 		}
 		h.own(ext)
 		mc.External = &channels.ExternalConfig{Broker: ext, Codec: h.codec, Errors: h.broker, Timeout: cfg.IPSMTimeout}
 	}
 	mgr, err := channels.New(mc)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	h.own(mgr)
-	gate, err := channels.NewGate(channels.GateConfig{Broker: h.broker, Manager: mgr, Codec: h.codec, Log: log.WithField("component", "channels")})
-	if err != nil {
-		return nil, nil, err
-	}
-	return mgr, gate, nil
+	return mgr, nil
 }
 
 func (h *hub) platformTypes() []string {

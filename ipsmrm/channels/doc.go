@@ -62,12 +62,10 @@
 //
 // # Wiring
 //
-// IPSMRM calls its Translator for data messages only, so it cannot tell
-// the Manager about registrations itself. Gate fills that gap without
-// changing IPSMRM: it wraps the broker IPSMRM is given, sets channels up
-// when a Platform_register or Platform_update passes on prm_ipsmrm
+// The Manager is IPSMRM's Translator, and an ipsmrm.Lifecycle: IPSMRM
+// calls PlatformChanged when a Platform_register or Platform_update passes
 // (answering a failure with an Error instead of forwarding the request),
-// and removes them when the bridge confirms a Platform_unregister. The
+// and PlatformRemoved when the bridge confirms a Platform_unregister. The
 // Manager also sets a platform up lazily from ipsmrm.PlatformInfo when the
 // first data message of a platform it has not seen arrives (the platforms
 // IPSMRM lists at start).

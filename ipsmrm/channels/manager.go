@@ -434,7 +434,10 @@ func (m *Manager) Translate(ctx context.Context, msg *messages.Message, dir ipsm
 }
 
 // Compile-time check: a Manager is what IPSMRM's Translator hook takes.
-var _ ipsmrm.Translator = (*Manager)(nil)
+var (
+	_ ipsmrm.Translator = (*Manager)(nil)
+	_ ipsmrm.Lifecycle  = (*Manager)(nil)
+)
 
 // Needs reports whether a data message of the platform in direction dir
 // goes through a channel, so that IPSMRM can forward the others as the
