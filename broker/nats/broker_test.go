@@ -115,7 +115,7 @@ func TestFromURLReadsTheQuery(t *testing.T) {
 // consuming resume on the same subscription.
 func TestPublishWaitsForTheServer(t *testing.T) {
 	if testing.Short() {
-		t.Skip("restarts the NATS server")
+		t.Skip("skipped with -short: restarts the NATS server")
 	}
 	defer goleak.VerifyNone(t)
 	b := newTestBroker(t, Config{})
@@ -179,7 +179,7 @@ func TestPublishWaitsForTheServer(t *testing.T) {
 // message whose Publish returned nil is delivered.
 func TestNothingIsLostWhenTheServerRestartsUnderLoad(t *testing.T) {
 	if testing.Short() {
-		t.Skip("restarts the NATS server")
+		t.Skip("skipped with -short: restarts the NATS server")
 	}
 	defer goleak.VerifyNone(t)
 	// Messages in flight when the server stopped come back after AckWait.

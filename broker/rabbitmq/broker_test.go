@@ -195,7 +195,7 @@ func TestSingleActiveConsumerKeepsOrderAcrossSubscriptions(t *testing.T) {
 // reports ErrUnreachable; afterwards it works again.
 func TestPublishWaitsForTheServer(t *testing.T) {
 	if testing.Short() {
-		t.Skip("stops the RabbitMQ application")
+		t.Skip("skipped with -short: stops the RabbitMQ application")
 	}
 	defer goleak.VerifyNone(t)
 	b := newTestBroker(t, Config{})
@@ -234,7 +234,7 @@ func TestPublishWaitsForTheServer(t *testing.T) {
 // message whose Publish returned nil is delivered.
 func TestNothingIsLostWhenTheServerRestartsUnderLoad(t *testing.T) {
 	if testing.Short() {
-		t.Skip("restarts the RabbitMQ application")
+		t.Skip("skipped with -short: restarts the RabbitMQ application")
 	}
 	defer goleak.VerifyNone(t)
 	b := newTestBroker(t, Config{})
